@@ -1,0 +1,36 @@
+# The two commands of the README: `make run` and `make test`. Both install missing Debian packages
+# first (scripts/install-deps.sh, idempotent), then configure and build with CMake.
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+# CI treats warnings as errors; a developer's newer compiler should not break a local build.
+WERROR     ?= $(if $(CI),ON,OFF)
+CMAKE_ARGS ?=
+
+.PHONY: run test build deps bench fuzz check clean
+
+deps:
+	@bash scripts/install-deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DEARSHOT_WERROR=$(WERROR) $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD)
+
+# The main job on embedded defaults: triage the bundled sample posts with the shipped rules and
+# the example brand file, most urgent first.
+run: build
+	@$(BUILD)/cli/earshot triage --rules rules/ --rules examples/brands.yaml \
+	    --in examples/posts.jsonl --most-urgent-first
+
+test: build
+	@bash scripts/check-layout.sh
+	@$(BUILD)/cli/earshot rules test rules/ examples/brands.yaml --no-cache
+	@ctest --test-dir $(BUILD) --output-on-failure -j2
+
+bench:
+	@$(MAKE) build CMAKE_ARGS="-DEARSHOT_BUILD_BENCH=ON"
+
+fuzz:
+	@bash scripts/fuzz.sh 60
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz
