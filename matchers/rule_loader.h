@@ -1,0 +1,40 @@
+// Loading rule files: YAML in, a validated RuleSet out, or every problem with its file:line:column.
+//
+// Accepts files and folders (folders are walked recursively for *.yaml and *.yml, sorted by path so
+// the load order, and thus the compiled database, is deterministic). A file may hold any of the
+// top-level keys `brands`, `complaints`, `signals`, `taxonomy`. Checked here, before Hyperscan sees
+// anything: YAML syntax, unknown keys (at every level, so a typo like `exclud:` is caught), wrong
+// types, missing id/patterns, ids that do not match [a-z0-9_.-]+, duplicate ids across all files,
+// unknown categories and signals, empty patterns. Pattern syntax is checked when compiling
+// (Database::Build), which maps Hyperscan's errors back to these locations.
+//
+// Thread safety: pure function of the file contents.
+#ifndef EARSHOT_MATCHERS_RULE_LOADER_H_
+#define EARSHOT_MATCHERS_RULE_LOADER_H_
+
+#include <filesystem>
+#include <string_view>
+#include <vector>
+
+#include "matchers/rule_set.h"
+
+namespace earshot::matchers {
+
+struct LoadOutcome {
+  RuleSet rules;                        // whatever loaded; only trust it if diagnostics is empty
+  std::vector<Diagnostic> diagnostics;  // empty means success
+  bool ok() const { return diagnostics.empty(); }
+};
+
+// Loads every rule file under `paths`. A path that does not exist is a diagnostic.
+LoadOutcome LoadRules(const std::vector<std::filesystem::path>& paths);
+
+// Loads rules from YAML text as if it were the file `file_name` (for tests, fuzzing and stdin).
+// Appends to `outcome`, so several texts can be combined; call FinishLoading after the last one
+// to run the cross-file checks (duplicate ids, unknown categories after all taxonomies are read).
+void LoadRulesFromText(std::string_view yaml, std::string_view file_name, LoadOutcome& outcome);
+void FinishLoading(LoadOutcome& outcome);
+
+}  // namespace earshot::matchers
+
+#endif  // EARSHOT_MATCHERS_RULE_LOADER_H_
