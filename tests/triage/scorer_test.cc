@@ -1,0 +1,120 @@
+#include "triage/scorer.h"
+
+#include <gtest/gtest.h>
+
+#include "matchers/scanner.h"
+#include "tests/triage/test_rules.h"
+
+namespace earshot::triage {
+namespace {
+
+class ScorerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    database_ = testing::BuildTestDatabase();
+    ASSERT_NE(database_, nullptr);
+    auto scanner = matchers::Scanner::Create(database_);
+    ASSERT_TRUE(scanner.has_value()) << scanner.error().ToString();
+    scanner_.emplace(std::move(*scanner));
+    scorer_.emplace(database_->rules());
+  }
+
+  TriageResult Score(std::string text, std::string author = "@someone", AuthorHistory history = {}) {
+    core::Post post;
+    post.source = "test";
+    post.id = "1";
+    post.text = std::move(text);
+    post.author = std::move(author);
+    std::vector<uint32_t> matched;
+    EXPECT_TRUE(scanner_->Scan(post.text, matched).ok());
+    return scorer_->Score(post, matched, history);
+  }
+
+  std::shared_ptr<const matchers::Database> database_;
+  std::optional<matchers::Scanner> scanner_;
+  std::optional<Scorer> scorer_;
+};
+
+TEST_F(ScorerTest, NoComplaintScoresZeroAndNone) {
+  TriageResult result = Score("acme released a new phone today");
+  EXPECT_EQ(result.urgency, 0);
+  EXPECT_EQ(result.severity, core::Severity::kNone);
+  EXPECT_EQ(result.brands, std::vector<std::string>{"acme"});
+  EXPECT_TRUE(result.categories.empty());
+}
+
+TEST_F(ScorerTest, SeverityOfTheIssueOrdersUrgency) {
+  const double fire = Score("my acme charger caught fire").urgency;
+  const double billing = Score("acme charged me twice").urgency;
+  const double hold = Score("on hold with acme").urgency;
+  const double grumble = Score("acme sucks").urgency;
+  EXPECT_GT(fire, billing);
+  EXPECT_GT(billing, hold);
+  EXPECT_GT(hold, grumble);
+  EXPECT_GT(grumble, 0);
+  EXPECT_EQ(Score("my acme charger caught fire").severity, core::Severity::kCritical);
+  EXPECT_EQ(Score("acme charged me twice").severity, core::Severity::kHigh);
+  EXPECT_EQ(Score("on hold with acme").severity, core::Severity::kMedium);
+  EXPECT_EQ(Score("acme sucks").severity, core::Severity::kLow);
+}
+
+TEST_F(ScorerTest, CategoriesAreListedMostSevereFirst) {
+  TriageResult result = Score("on hold for 40 minutes after you charged me twice, app is down");
+  EXPECT_EQ(result.categories, (std::vector<std::string>{"billing", "outage", "service_failure"}));
+}
+
+TEST_F(ScorerTest, SignalsAddTheirTaxonomyWeight) {
+  const double plain = Score("charged me twice").urgency;
+  const double with_duration = Score("charged me twice, waited 3 days").urgency;
+  const double with_both = Score("charged me twice again, waited 3 days").urgency;
+  const auto& taxonomy = database_->rules().taxonomy;
+  EXPECT_DOUBLE_EQ(with_duration - plain, taxonomy.FindSignal("duration")->weight);
+  EXPECT_DOUBLE_EQ(with_both - with_duration, taxonomy.FindSignal("repetition")->weight);
+}
+
+TEST_F(ScorerTest, ResolutionLowersUrgency) {
+  EXPECT_LT(Score("app is down, fixed now").urgency, Score("app is down").urgency);
+}
+
+TEST_F(ScorerTest, ExtraCategoriesAddAtMostTen) {
+  TriageResult result =
+      Score("caught fire, charged me twice, on hold, app is down, cancelling my account");
+  EXPECT_DOUBLE_EQ(result.urgency, Scorer::BasePoints(core::Severity::kCritical) + 10);
+}
+
+TEST_F(ScorerTest, UrgencyIsClampedToHundred) {
+  TriageResult result = Score(
+      "CAUGHT FIRE AGAIN AND CHARGED ME TWICE, ON HOLD 40 MINUTES, APP IS DOWN!!! cancelling my account");
+  EXPECT_LE(result.urgency, 100);
+  EXPECT_EQ(result.severity, core::Severity::kCritical);
+}
+
+TEST_F(ScorerTest, BrandsOwnAccountIsNotAComplaint) {
+  for (const char* author : {"@AcmeHelp", "acmehelp", "@acmehelp@social.example"}) {
+    TriageResult result = Score("sorry you were charged twice, please DM us", author);
+    EXPECT_TRUE(result.from_brand_account) << author;
+    EXPECT_EQ(result.severity, core::Severity::kNone) << author;
+    EXPECT_EQ(result.urgency, 0) << author;
+  }
+}
+
+TEST_F(ScorerTest, PriorUnresolvedCaseCountsAsRepetition) {
+  const double first = Score("charged me twice").urgency;
+  TriageResult repeat = Score("charged me twice", "@someone", AuthorHistory{.unresolved_prior_cases = 1});
+  EXPECT_GT(repeat.urgency, first);
+  EXPECT_EQ(repeat.signals, std::vector<std::string>{"repetition"});
+}
+
+TEST_F(ScorerTest, ExcludeVetoesTheRule) {
+  EXPECT_EQ(Score("hold my beer, flying acme").severity, core::Severity::kNone);
+}
+
+TEST(HasIntensity, CapitalsAndExclamations) {
+  EXPECT_TRUE(HasIntensity("WHY IS MY INTERNET DOWN AGAIN"));
+  EXPECT_TRUE(HasIntensity("fix it now!!!"));
+  EXPECT_FALSE(HasIntensity("why is my internet down again"));
+  EXPECT_FALSE(HasIntensity("OK NASA"));  // too few letters to call it shouting
+}
+
+}  // namespace
+}  // namespace earshot::triage
