@@ -3,7 +3,10 @@
 // Handles what real files contain: a UTF-8 byte-order mark at the start, CRLF line endings, a last
 // line without a newline. Lines are numbered from 1 as an editor shows them, so errors can say
 // "line N". Memory is one read buffer plus the longest line seen (a line longer than
-// `max_line_bytes` is reported, not buffered without bound).
+// `max_line_bytes` is reported, not buffered without bound). The limit counts the line without its
+// "\n" or "\r\n". Reads go through std::fread on a 1 MiB buffer, so on a pipe a line is returned
+// only once 1 MiB more has arrived or the writer has closed it: fine for batch input, not for
+// tailing a live stream. End of file is sticky: once seen, Next keeps returning kEndOfFile.
 //
 // Thread safety: not thread-safe; one reader per input.
 #ifndef EARSHOT_CORE_LINE_READER_H_
@@ -35,7 +38,9 @@ class LineReader {
   };
 
   // Reads the next line into `line` (its capacity is reused) and sets `line_number`.
-  // Blank lines are returned too; callers decide to skip them. A read error is a non-OK Result.
+  // Blank lines are returned too; callers decide to skip them. A read error is a non-OK Result
+  // (IOError "read <input>: <strerror>"; the caller adds the real name with WithContext), and
+  // every later call returns it again. At kEndOfFile, `line_number` is the last line's number.
   Result<Outcome> Next(std::string& line, uint64_t& line_number);
 
  private:

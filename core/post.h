@@ -27,6 +27,8 @@ struct Post {
   std::string reply_to;    // id of the post this replies to
   std::string thread_id;   // id of the thread root
   std::optional<int64_t> followers;  // data only: never an input to urgency
+
+  bool operator==(const Post&) const = default;
 };
 
 }  // namespace earshot::core
