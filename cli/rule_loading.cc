@@ -44,7 +44,9 @@ std::shared_ptr<const matchers::Database> LoadDatabase(const RuleOptions& option
   }
 
   matchers::BuildOptions build;
-  if (!options.no_cache) build.cache_dir = options.cache_dir.empty() ? DefaultCacheDir() : options.cache_dir;
+  if (!options.no_cache) {
+    build.cache_dir = options.cache_dir.empty() ? DefaultCacheDir() : std::filesystem::path(options.cache_dir);
+  }
   std::vector<matchers::Diagnostic> diagnostics;
   core::Result<std::shared_ptr<const matchers::Database>> database =
       matchers::Database::Build(std::move(loaded.rules), build, diagnostics);

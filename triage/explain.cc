@@ -89,14 +89,12 @@ core::Result<std::string> ExplainText(std::shared_ptr<const matchers::Database> 
   out += "categories: " + Join(result.categories) + "\n";
   out += "signals:    " + Join(result.signals) + "\n";
   out += "\nurgency:\n";
-  double sum = 0;
   for (const ScoreTerm& term : result.terms) {
     out += "  " + FormatPoints(term.points) + "  " + term.label + "\n";
-    sum += term.points;
   }
   char total[96];
-  std::snprintf(total, sizeof total, "  = %.1f (sum %.1f, clamped to 0..100) → severity %s\n",
-                result.urgency, sum, std::string(core::SeverityName(result.severity)).c_str());
+  std::snprintf(total, sizeof total, "  = %.1f → severity %s\n",
+                result.urgency, std::string(core::SeverityName(result.severity)).c_str());
   out += total;
   out += "\nresult: ";
   AppendTriageResultJson(out, post, result);

@@ -44,18 +44,29 @@ Scorer::Scorer(const matchers::RuleSet& rules) : rules_(rules) {
 double Scorer::BasePoints(core::Severity severity) {
   switch (severity) {
     case core::Severity::kCritical: return 70;
-    case core::Severity::kHigh: return 50;
-    case core::Severity::kMedium: return 35;
-    case core::Severity::kLow: return 15;
+    case core::Severity::kHigh: return 45;
+    case core::Severity::kMedium: return 25;
+    case core::Severity::kLow: return 10;
+    case core::Severity::kNone: return 0;
+  }
+  return 0;
+}
+
+double Scorer::BandCeiling(core::Severity severity) {
+  switch (severity) {
+    case core::Severity::kCritical: return kMaxUrgency;
+    case core::Severity::kHigh: return BasePoints(core::Severity::kCritical) - 1;
+    case core::Severity::kMedium: return BasePoints(core::Severity::kHigh) - 1;
+    case core::Severity::kLow: return BasePoints(core::Severity::kMedium) - 1;
     case core::Severity::kNone: return 0;
   }
   return 0;
 }
 
 core::Severity Scorer::SeverityForUrgency(double urgency) {
-  if (urgency >= 65) return core::Severity::kCritical;
-  if (urgency >= 45) return core::Severity::kHigh;
-  if (urgency >= 25) return core::Severity::kMedium;
+  if (urgency >= BasePoints(core::Severity::kCritical)) return core::Severity::kCritical;
+  if (urgency >= BasePoints(core::Severity::kHigh)) return core::Severity::kHigh;
+  if (urgency >= BasePoints(core::Severity::kMedium)) return core::Severity::kMedium;
   if (urgency > 0) return core::Severity::kLow;
   return core::Severity::kNone;
 }
@@ -101,7 +112,8 @@ TriageResult Scorer::Score(const core::Post& post, std::span<const uint32_t> mat
         break;
     }
   }
-  if (HasIntensity(post.text)) mark_signal(kIntensitySignal);
+  const bool text_intensity = HasIntensity(post.text);
+  if (text_intensity) mark_signal(kIntensitySignal);
   if (history.unresolved_prior_cases > 0) mark_signal(kRepetitionSignal);
 
   std::sort(categories.begin(), categories.end(), [](const auto* a, const auto* b) {
@@ -143,10 +155,17 @@ TriageResult Scorer::Score(const core::Post& post, std::span<const uint32_t> mat
     if (taxonomy.signals[i].id == kRepetitionSignal && history.unresolved_prior_cases > 0) {
       label += " (prior unresolved case)";
     }
+    if (taxonomy.signals[i].id == kIntensitySignal && text_intensity) label += " (capitals or !!!)";
     add(std::move(label), taxonomy.signals[i].weight);
   }
 
-  result.urgency = std::clamp(urgency, 0.0, kMaxUrgency);
+  const double ceiling = BandCeiling(top.severity);
+  if (urgency > ceiling) {
+    result.terms.push_back({"capped at the top of the " + std::string(core::SeverityName(top.severity)) +
+                                " band (" + std::to_string(static_cast<int>(ceiling)) + ")",
+                            ceiling - urgency});
+  }
+  result.urgency = std::clamp(urgency, 0.0, ceiling);
   result.severity = SeverityForUrgency(result.urgency);
   return result;
 }

@@ -6,11 +6,15 @@
 //
 // The model is additive and every term is recorded, so `earshot explain` shows exactly how a number
 // came about:
-//   urgency = base(most severe matched category)        critical 70, high 50, medium 35, low 15
+//   urgency = base(most severe matched category)        critical 70, high 45, medium 25, low 10
 //           + 5 per further distinct category, at most +10
 //           + Σ weight(signal) over distinct signals     from the taxonomy (negative ones lower it)
-//   clamped to [0, 100]. No complaint category, or a post by the brand's own account: 0.
-//   severity = critical ≥ 65 > high ≥ 45 > medium ≥ 25 > low > 0 = none
+//   then capped at the top of the top category's band   critical 100, high 69, medium 44, low 24
+//   and floored at 0. No complaint category, or a post by the brand's own account: 0.
+//   severity = critical ≥ 70 > high ≥ 45 > medium ≥ 25 > low > 0 = none
+// The cap is the point of the model: signals say how bad *this* outage is, but no amount of
+// duration or shouting lifts an outage above a fire (DESIGN.md §2, "within a category"). Lowering
+// signals are not floored at the band, so "fixed now, thanks" really does drop a post.
 // Signals come from signal rules (e.g. "30 mins on hold" → duration), from the text's intensity
 // (mostly capitals, "!!!"), and from history (a prior unresolved case → repetition).
 //
@@ -65,8 +69,9 @@ class Scorer {
   TriageResult Score(const core::Post& post, std::span<const uint32_t> matched_rules,
                      const AuthorHistory& history) const;
 
-  // Points for the most severe category of a post.
+  // Where a post whose most severe category has `severity` starts, and the most it can reach.
   static double BasePoints(core::Severity severity);
+  static double BandCeiling(core::Severity severity);
   static core::Severity SeverityForUrgency(double urgency);
 
  private:

@@ -39,7 +39,7 @@ struct FileCloser {
 };
 
 // Runs TriageStream over `input` written to a temporary file.
-CollectingSink Run(const std::string& input, BatchOptions options = {},
+CollectingSink TriageText(const std::string& input, BatchOptions options = {},
                    std::shared_ptr<const matchers::Database> database = testing::BuildTestDatabase()) {
   std::unique_ptr<std::FILE, FileCloser> file(std::tmpfile());
   EXPECT_EQ(std::fwrite(input.data(), 1, input.size(), file.get()), input.size());
@@ -61,7 +61,7 @@ TEST(TriageStream, OutputOrderEqualsInputOrderAtAnyThreadCount) {
   for (int i = 0; i < 2000; ++i) input += PostLine(i, texts[random() % 5]);
   for (int threads : {1, 2, 4}) {
     tbb::global_control cap(tbb::global_control::max_allowed_parallelism, threads);
-    CollectingSink sink = Run(input, BatchOptions{.batch_size = 7, .tokens = 0});
+    CollectingSink sink = TriageText(input, BatchOptions{.batch_size = 7, .tokens = 0});
     ASSERT_EQ(sink.ids.size(), 2000u) << threads << " threads";
     for (int i = 0; i < 2000; ++i) ASSERT_EQ(sink.ids[i], std::to_string(i)) << threads << " threads";
   }
@@ -82,7 +82,7 @@ TEST(TriageStream, BadLinesAreReportedWithTheirLineNumberAndSkipped) {
       "   \n" +                                                          // 8: whitespace only
       "[1,2,3]\n" +                                                      // 9: not an object
       R"({"source":"test","id":"6","text":"on hold"})" "\r\n";           // 10: CRLF, no final \n issue
-  CollectingSink sink = Run(input);
+  CollectingSink sink = TriageText(input);
   EXPECT_EQ(sink.ids, (std::vector<std::string>{"1", "2", "6"}));
   std::vector<uint64_t> bad_lines;
   for (const auto& [line, reason] : sink.bad) bad_lines.push_back(line);
@@ -97,7 +97,7 @@ TEST(TriageStream, BadLinesAreReportedWithTheirLineNumberAndSkipped) {
 
 TEST(TriageStream, InvalidUtf8IsRepairedNotDropped) {
   const std::string input = PostLine(1, "acme caught fire \xC3\x28 and \xFF");
-  CollectingSink sink = Run(input);
+  CollectingSink sink = TriageText(input);
   ASSERT_EQ(sink.ids.size(), 1u);
   EXPECT_TRUE(core::IsValidUtf8(sink.lines[0]));
   EXPECT_EQ(sink.repaired, std::vector<uint64_t>{1});
@@ -116,21 +116,21 @@ TEST(TriageStream, AudienceFieldsNeverChangeTheOutput) {
     return input;
   };
   const std::string none = build("");
-  std::vector<std::string> baseline = Run(none).lines;
+  std::vector<std::string> baseline = TriageText(none).lines;
   ASSERT_EQ(baseline.size(), std::size(texts));
-  for (const std::string audience :
+  for (const std::string& audience :
        {std::string(R"(,"followers":0)"), std::string(R"(,"followers":10000000)"),
         std::string(R"(,"followers":10000000,"verified":true,"reach":99999999,"likes":123456)"),
         std::string(R"(,"followers":null,"verified":false)")}) {
-    EXPECT_EQ(Run(build(audience)).lines, baseline) << audience;
+    EXPECT_EQ(TriageText(build(audience)).lines, baseline) << audience;
   }
 }
 
 TEST(TriageStream, ResultLineFollowsTheContract) {
-  CollectingSink sink = Run(PostLine(7, "acme charged me twice again"));
+  CollectingSink sink = TriageText(PostLine(7, "acme charged me twice again"));
   ASSERT_EQ(sink.lines.size(), 1u);
   EXPECT_EQ(sink.lines[0],
-            R"({"id":"7","source":"test","urgency":60,"severity":"high","brands":["acme"],)"
+            R"({"id":"7","source":"test","urgency":55,"severity":"high","brands":["acme"],)"
             R"("categories":["billing"],"signals":["repetition"],"rules":["acme","billing.twice",)"
             R"("sig.repetition"]})");
 }

@@ -82,6 +82,14 @@ TEST_F(ScorerTest, ExtraCategoriesAddAtMostTen) {
   EXPECT_DOUBLE_EQ(result.urgency, Scorer::BasePoints(core::Severity::kCritical) + 10);
 }
 
+// Signals move a post within its category's band, never above a more severe category.
+TEST_F(ScorerTest, SignalsNeverLiftAPostIntoTheNextBand) {
+  TriageResult loud = Score("APP IS DOWN AGAIN FOR 3 DAYS AND CHARGED ME TWICE!!!");
+  EXPECT_EQ(loud.severity, core::Severity::kHigh);
+  EXPECT_DOUBLE_EQ(loud.urgency, Scorer::BandCeiling(core::Severity::kHigh));
+  EXPECT_LT(loud.urgency, Score("acme caught fire").urgency);
+}
+
 TEST_F(ScorerTest, UrgencyIsClampedToHundred) {
   TriageResult result = Score(
       "CAUGHT FIRE AGAIN AND CHARGED ME TWICE, ON HOLD 40 MINUTES, APP IS DOWN!!! cancelling my account");
