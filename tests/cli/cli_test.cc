@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -71,8 +72,18 @@ TEST_F(CliTest, TriagesTheBundledSampleMostUrgentFirst) {
       "triage --rules rules/ --rules examples/brands.yaml --in examples/posts.jsonl --most-urgent-first");
   ASSERT_EQ(run.exit_code, 0) << run.err;
   EXPECT_EQ(CountLines(run.out), 15u);
-  // The router fire is the most urgent; the brand's own reply is not a complaint.
-  EXPECT_EQ(run.out.rfind(R"({"id":"m-1002")", 0), 0u) << run.out;
+  // Severity first: the two critical posts (a router fire from a 3-follower account, a fraud and
+  // account takeover) lead, ahead of the celebrity's lukewarm coffee and everything else.
+  std::vector<std::string> lines;
+  for (size_t begin = 0, end; (end = run.out.find('\n', begin)) != std::string::npos; begin = end + 1) {
+    lines.push_back(run.out.substr(begin, end - begin));
+  }
+  ASSERT_GE(lines.size(), 3u);
+  for (int i : {0, 1}) EXPECT_NE(lines[i].find("\"severity\":\"critical\""), std::string::npos) << lines[i];
+  EXPECT_EQ(lines[2].find("\"severity\":\"critical\""), std::string::npos) << lines[2];
+  EXPECT_NE(run.out.find(R"({"id":"m-1002")"), std::string::npos);
+  EXPECT_LT(run.out.find(R"({"id":"m-1002")"), run.out.find(R"({"id":"t3_aa01")"));
+  // The brand's own reply is not a complaint.
   EXPECT_NE(run.out.find(R"({"id":"tw-5002","source":"jsonl","urgency":0,"severity":"none")"),
             std::string::npos)
       << run.out;
