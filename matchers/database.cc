@@ -133,14 +133,15 @@ core::Result<internal::HsDatabase> CompileAll(const RuleSet& rules,
           "pattern '" + pattern.expression + "' rejected by Hyperscan: " + rejection.message});
     }
     if (gave_up) {
-      diagnostics.push_back(Diagnostic{{},
-                                       "",
-                                       "stopped after " + std::to_string(kMaxCompileAttempts) +
-                                           " compile attempts; fix these and check again"});
+      Diagnostic diagnostic;  // no location: it is about the whole set
+      diagnostic.message = "stopped after " + std::to_string(kMaxCompileAttempts) +
+                           " compile attempts; fix these and check again";
+      diagnostics.push_back(std::move(diagnostic));
     }
     if (!whole_set_error.empty()) {
-      diagnostics.push_back(
-          Diagnostic{{}, "", "Hyperscan cannot compile the rule set: " + whole_set_error});
+      Diagnostic diagnostic;
+      diagnostic.message = "Hyperscan cannot compile the rule set: " + whole_set_error;
+      diagnostics.push_back(std::move(diagnostic));
       return core::Status::InvalidArgument("hs_compile_multi: " + whole_set_error);
     }
     return core::Status::InvalidArgument(std::to_string(rejections.size()) +

@@ -42,7 +42,13 @@ std::string JoinKeys(std::span<const std::string_view> keys) {
   return out;
 }
 
-std::string Quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string Quoted(std::string_view text) {
+  // Built by append: g++ 12 at -O3 raises a false -Wrestrict on "'" + std::string&&.
+  std::string out;
+  out.reserve(text.size() + 2);
+  out.append(1, '\'').append(text).append(1, '\'');
+  return out;
+}
 
 bool IsValidId(std::string_view id) {
   if (id.empty()) return false;
