@@ -23,7 +23,7 @@ run: build
 
 test: build
 	@bash scripts/check-layout.sh
-	@$(BUILD)/cli/earshot rules test rules/ examples/brands.yaml --no-cache
+	@$(BUILD)/cli/earshot rules test rules/ examples/brands.yaml
 	@ctest --test-dir $(BUILD) --output-on-failure -j2
 
 bench:

@@ -11,6 +11,7 @@ constexpr double kPointsPerExtraCategory = 5;
 constexpr double kMaxExtraCategoryPoints = 10;
 constexpr std::string_view kIntensitySignal = "intensity";
 constexpr std::string_view kRepetitionSignal = "repetition";
+constexpr std::string_view kQuestionSignal = "question";
 
 std::string NormalizeHandle(std::string_view handle) {
   while (!handle.empty() && handle.front() == '@') handle.remove_prefix(1);
@@ -144,6 +145,7 @@ TriageResult Scorer::Score(const core::Post& post, std::span<const uint32_t> mat
       BasePoints(top.severity));
   double extra = 0;
   for (size_t i = 1; i < categories.size(); ++i) {
+    if (categories[i]->severity < core::Severity::kMedium) break;  // sorted: the rest are low too
     double points = std::min(kPointsPerExtraCategory, kMaxExtraCategoryPoints - extra);
     if (points <= 0) break;
     add("further category " + categories[i]->id, points);
@@ -151,6 +153,10 @@ TriageResult Scorer::Score(const core::Post& post, std::span<const uint32_t> mat
   }
   for (size_t i = 0; i < taxonomy.signals.size(); ++i) {
     if (!signal_present[i]) continue;
+    if (taxonomy.signals[i].id == kQuestionSignal && top.severity > core::Severity::kLow) {
+      result.terms.push_back({"signal question (ignored: the post reports a failure)", 0});
+      continue;
+    }
     std::string label = "signal " + taxonomy.signals[i].id;
     if (taxonomy.signals[i].id == kRepetitionSignal && history.unresolved_prior_cases > 0) {
       label += " (prior unresolved case)";

@@ -7,7 +7,7 @@
 // The model is additive and every term is recorded, so `earshot explain` shows exactly how a number
 // came about:
 //   urgency = base(most severe matched category)        critical 70, high 45, medium 25, low 10
-//           + 5 per further distinct category, at most +10
+//           + 5 per further distinct category of medium severity or more, at most +10
 //           + Σ weight(signal) over distinct signals     from the taxonomy (negative ones lower it)
 //   then capped at the top of the top category's band   critical 100, high 69, medium 44, low 24
 //   and floored at 0. No complaint category, or a post by the brand's own account: 0.
@@ -17,6 +17,10 @@
 // signals are not floored at the band, so "fixed now, thanks" really does drop a post.
 // Signals come from signal rules (e.g. "30 mins on hold" → duration), from the text's intensity
 // (mostly capitals, "!!!"), and from history (a prior unresolved case → repetition).
+// Two refinements keep the sum honest: general negativity co-occurs with most real complaints, so
+// low-severity categories earn no further-category bonus; and `question` lowers only a post whose
+// worst category is low ("how do I get the code? this sucks"), because a question that reports a
+// failure ("why is my internet down?") is still that failure.
 //
 // Thread safety: a Scorer is immutable after construction; Score() may run on many threads.
 #ifndef EARSHOT_TRIAGE_SCORER_H_

@@ -44,10 +44,12 @@ class CliTest : public ::testing::Test {
     return path;
   }
 
-  // Runs `earshot ARGS` from the source tree with a private cache dir.
-  Outcome Earshot(const std::string& args, const std::string& stdin_text = "") {
+  // Runs `earshot ARGS` from the source tree. The compiled-rules cache is the suite's shared one
+  // unless `private_cache` (for tests of the cache itself).
+  Outcome Earshot(const std::string& args, const std::string& stdin_text = "", bool private_cache = false) {
     const fs::path in = Write("stdin.txt", stdin_text);
-    const std::string command = "cd '" EARSHOT_SOURCE_DIR "' && XDG_CACHE_HOME='" + (dir_ / "cache").string() +
+    const std::string cache_home = private_cache ? (dir_ / "cache").string() : EARSHOT_TEST_CACHE_DIR;
+    const std::string command = "cd '" EARSHOT_SOURCE_DIR "' && XDG_CACHE_HOME='" + cache_home +
                                 "' '" EARSHOT_BINARY "' " + args + " <'" + in.string() + "' >'" +
                                 (dir_ / "out.txt").string() + "' 2>'" + (dir_ / "err.txt").string() + "'";
     const int status = std::system(command.c_str());
@@ -128,10 +130,10 @@ TEST_F(CliTest, RulesCheckReportsHyperscanMessageAtThePatternsLine) {
 }
 
 TEST_F(CliTest, RulesCheckUsesTheCacheOnTheSecondRun) {
-  Outcome first = Earshot("rules check rules/");
+  Outcome first = Earshot("rules check examples/brands.yaml", "", /*private_cache=*/true);
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("(compiled)"), std::string::npos) << first.out;
-  Outcome second = Earshot("rules check rules/");
+  Outcome second = Earshot("rules check examples/brands.yaml", "", /*private_cache=*/true);
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.out.find("(database from cache)"), std::string::npos) << second.out;
 }

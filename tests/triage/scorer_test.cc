@@ -76,6 +76,17 @@ TEST_F(ScorerTest, ResolutionLowersUrgency) {
   EXPECT_LT(Score("app is down, fixed now").urgency, Score("app is down").urgency);
 }
 
+TEST_F(ScorerTest, QuestionLowersOnlyAPostWhoseWorstCategoryIsLow) {
+  EXPECT_LT(Score("how do i make this stop, it sucks").urgency, Score("it sucks").urgency);
+  EXPECT_EQ(Score("how do i get a refund, you charged me twice").urgency,
+            Score("you charged me twice").urgency);
+}
+
+TEST_F(ScorerTest, LowSeverityCategoriesEarnNoExtraCategoryBonus) {
+  EXPECT_EQ(Score("you charged me twice, this sucks").urgency, Score("you charged me twice").urgency);
+  EXPECT_GT(Score("you charged me twice, app is down").urgency, Score("you charged me twice").urgency);
+}
+
 TEST_F(ScorerTest, ExtraCategoriesAddAtMostTen) {
   TriageResult result =
       Score("caught fire, charged me twice, on hold, app is down, cancelling my account");

@@ -48,6 +48,9 @@ signals:
   - id: sig.resolution
     signal: resolution
     patterns: ['\bfixed now\b']
+  - id: sig.question
+    signal: question
+    patterns: ['\bhow do i\b']
 )yaml";
 
 inline std::shared_ptr<const matchers::Database> BuildTestDatabase(const char* yaml = kTestRules) {

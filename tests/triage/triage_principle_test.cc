@@ -43,7 +43,9 @@ std::shared_ptr<const matchers::Database> ShippedRules() {
   matchers::LoadOutcome loaded = matchers::LoadRules({EARSHOT_SOURCE_DIR "/rules"});
   for (const auto& diagnostic : loaded.diagnostics) ADD_FAILURE() << diagnostic.ToString();
   std::vector<matchers::Diagnostic> diagnostics;
-  auto database = matchers::Database::Build(std::move(loaded.rules), {}, diagnostics);
+  matchers::BuildOptions options;
+  options.cache_dir = EARSHOT_TEST_CACHE_DIR;
+  auto database = matchers::Database::Build(std::move(loaded.rules), options, diagnostics);
   if (!database) return nullptr;
   return std::move(*database);
 }
