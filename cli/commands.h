@@ -19,6 +19,8 @@ inline constexpr int kExitBadInput = 2;
 Runner RegisterTriage(CLI::App& app);
 Runner RegisterRules(CLI::App& app);
 Runner RegisterExplain(CLI::App& app);
+Runner RegisterRun(CLI::App& app);
+Runner RegisterCases(CLI::App& app);
 
 }  // namespace earshot::cli
 

@@ -20,9 +20,7 @@ struct PlannedCommand {
   const char* description;
 };
 constexpr PlannedCommand kPlannedCommands[] = {
-    {"run", "Crawl all configured sources, triage, enqueue cases (not built yet)"},
     {"crawl", "Crawl only: write new posts as Post JSONL (not built yet)"},
-    {"cases", "List, pull, ack, nack or resolve queued cases (not built yet)"},
     {"serve", "HTTP API: cases, health, metrics (not built yet)"},
 };
 
@@ -40,7 +38,8 @@ int Main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "Log debug detail (rule compile/cache, timings)");
   app.add_flag("-q,--quiet", quiet, "Log only errors");
 
-  std::vector<Runner> runners = {RegisterTriage(app), RegisterRules(app), RegisterExplain(app)};
+  std::vector<Runner> runners = {RegisterTriage(app), RegisterRules(app), RegisterExplain(app),
+                                  RegisterRun(app),    RegisterCases(app)};
   std::vector<CLI::App*> planned;
   for (const PlannedCommand& command : kPlannedCommands) {
     CLI::App* sub = app.add_subcommand(command.name, command.description);

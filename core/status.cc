@@ -13,6 +13,7 @@ std::string_view StatusCodeName(StatusCode code) {
     case StatusCode::kIOError: return "IO error";
     case StatusCode::kUnavailable: return "Unavailable";
     case StatusCode::kInternal: return "Internal error";
+    case StatusCode::kResourceExhausted: return "Resource exhausted";
   }
   return "Unknown";
 }

@@ -26,6 +26,7 @@ enum class StatusCode {
   kIOError,          // the operating system said no (open, read, write, rename, disk full)
   kUnavailable,      // a dependency refused for now (platform lacks CPU features, a server is down)
   kInternal,         // a library failed in a way the caller cannot fix (e.g. HS_NOMEM)
+  kResourceExhausted,  // a bounded resource filled up and may be grown (an LMDB map: MDB_MAP_FULL)
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -53,6 +54,9 @@ class [[nodiscard]] Status {
   static Status Internal(std::string message) {
     return Status(StatusCode::kInternal, std::move(message));
   }
+  static Status ResourceExhausted(std::string message) {
+    return Status(StatusCode::kResourceExhausted, std::move(message));
+  }
   // Builds an IOError from errno, naming the operation and the path ("open foo.yaml: No such file").
   static Status FromErrno(std::string_view operation, std::string_view path, int errno_value);
 
@@ -64,6 +68,7 @@ class [[nodiscard]] Status {
   bool IsNotFound() const { return code() == StatusCode::kNotFound; }
   bool IsCorruption() const { return code() == StatusCode::kCorruption; }
   bool IsIOError() const { return code() == StatusCode::kIOError; }
+  bool IsResourceExhausted() const { return code() == StatusCode::kResourceExhausted; }
   // "OK" or "<code name>: <message>".
   std::string ToString() const;
 

@@ -1,0 +1,275 @@
+// `earshot run --config FILE [--once]`: the main job. Reads the configured sources, triages, and
+// commits cases to the data directory's queue, batch by batch (triage/pipeline.h).
+//
+// Stopping: SIGINT or SIGTERM lets the batches already read finish and commit, then exits 0; a
+// second signal exits at once (still safe: LMDB commits are atomic, the next run resumes at the
+// last committed batch). Signals are taken by a dedicated thread with sigwait, so no handler and
+// no global flag is involved.
+#include <oneapi/tbb/global_control.h>
+#include <oneapi/tbb/info.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cli/commands.h"
+#include "cli/config_loading.h"
+#include "cli/rule_loading.h"
+#include "crawler/source.h"
+#include "store/cursors.h"
+#include "triage/pipeline.h"
+
+namespace earshot::cli {
+namespace {
+
+struct RunOptions {
+  std::string config;
+  bool once = false;
+  int threads = -1;  // -1: as the config says
+  std::string cache_dir;
+  bool no_cache = false;
+};
+
+// Shared between the main thread, the signal thread and the progress thread.
+struct RunControl {
+  std::atomic<bool> stop{false};
+  std::atomic<bool> finished{false};
+  std::mutex mutex;
+  std::condition_variable wake;
+
+  void RequestStop() {
+    {
+      std::scoped_lock lock(mutex);
+      stop = true;
+    }
+    wake.notify_all();
+  }
+  // Sleeps up to `duration`, returning early when stop is requested.
+  void SleepFor(std::chrono::milliseconds duration) {
+    std::unique_lock lock(mutex);
+    wake.wait_for(lock, duration, [this] { return stop.load() || finished.load(); });
+  }
+};
+
+// Waits for SIGINT/SIGTERM (blocked in every thread before any was started) and asks the run to
+// stop; SIGUSR1 is how the main thread wakes it to exit.
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(RunControl& control) : control_(control) {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+    thread_ = std::thread([this] { Watch(); });
+  }
+  ~SignalWatcher() {
+    control_.finished = true;
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+ private:
+  void Watch() {
+    int received = 0;
+    while (sigwait(&signals_, &received) == 0) {
+      if (control_.finished) return;
+      if (received == SIGUSR1) continue;
+      if (control_.stop) {
+        // The second signal: the operator means it. Nothing committed is at risk.
+        static constexpr char kMessage[] = "\nearshot: stopping now\n";
+        [[maybe_unused]] ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+        std::_Exit(130);
+      }
+      spdlog::info("{}: finishing the batches in flight, then exiting (signal again to exit now)",
+                   received == SIGINT ? "SIGINT" : "SIGTERM");
+      control_.RequestStop();
+    }
+  }
+
+  RunControl& control_;
+  sigset_t signals_;
+  std::thread thread_;
+};
+
+class LogReporter : public triage::PipelineReporter {
+ public:
+  void OnBadLine(std::string_view source_id, uint64_t line_number, std::string_view reason, bool skipped) override {
+    spdlog::warn("source {}: line {}: {}{}", source_id, line_number, reason, skipped ? " (skipped)" : "");
+  }
+  void OnSourceError(std::string_view source_id, const core::Status& status) override {
+    spdlog::error("source {}: {} (retrying at its next poll)", source_id, status.message());
+  }
+};
+
+std::string Summary(const triage::PipelineStats& stats, double seconds) {
+  const double posts = static_cast<double>(stats.posts.load());
+  return fmt::format(
+      "{} posts ({:.0f}/s), {} complaints, {} cases opened, {} updated, {} duplicates, {} reposts, {} "
+      "skipped",
+      stats.posts.load(), seconds > 0 ? posts / seconds : 0.0, stats.complaints.load(), stats.cases_opened.load(),
+      stats.cases_updated.load(), stats.duplicates.load(), stats.reposts.load(), stats.skipped.load());
+}
+
+// On a terminal: one status line redrawn four times a second. Otherwise: a log line every 10 s.
+class ProgressReporter {
+ public:
+  ProgressReporter(const triage::Pipeline& pipeline, RunControl& control)
+      : pipeline_(pipeline), control_(control), terminal_(isatty(STDERR_FILENO) == 1) {
+    if (spdlog::get_level() > spdlog::level::info) return;  // --quiet
+    thread_ = std::thread([this] { Loop(); });
+  }
+  ~ProgressReporter() {
+    {
+      std::scoped_lock lock(control_.mutex);
+      done_ = true;
+    }
+    control_.wake.notify_all();
+    if (thread_.joinable()) thread_.join();
+    if (terminal_ && drew_) std::fputs("\r\033[K", stderr);
+  }
+  ProgressReporter(const ProgressReporter&) = delete;
+  ProgressReporter& operator=(const ProgressReporter&) = delete;
+
+ private:
+  void Loop() {
+    const auto start = std::chrono::steady_clock::now();
+    const auto interval = terminal_ ? std::chrono::milliseconds(250) : std::chrono::milliseconds(10000);
+    for (;;) {
+      {
+        std::unique_lock lock(control_.mutex);
+        if (control_.wake.wait_for(lock, interval, [this] { return done_; })) return;
+      }
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::string sources;
+      for (const std::string& line : pipeline_.DescribeSources()) sources += " · " + line;
+      if (terminal_) {
+        std::fprintf(stderr, "\r\033[K%s%s", Summary(pipeline_.stats(), seconds).c_str(), sources.c_str());
+        std::fflush(stderr);
+        drew_ = true;
+      } else {
+        spdlog::info("progress: {}{}", Summary(pipeline_.stats(), seconds), sources);
+      }
+    }
+  }
+
+  const triage::Pipeline& pipeline_;
+  RunControl& control_;
+  bool terminal_;
+  bool drew_ = false;
+  bool done_ = false;  // guarded by control_.mutex
+  std::thread thread_;
+};
+
+int RunRun(const RunOptions& options) {
+  RunControl control;
+  // Before any other thread exists, so every thread inherits the blocked mask.
+  SignalWatcher signal_watcher(control);
+
+  std::optional<core::Config> config = LoadConfigOrReport(options.config, /*with_secrets=*/true);
+  if (!config) return kExitBadInput;
+  if (config->queue.kind == core::QueueConfig::Kind::kRedis) {
+    spdlog::error("{}: queue.kind redis is not built yet (issue 6); use kind: lmdb", config->file.string());
+    return kExitBadInput;
+  }
+  if (config->sources.empty()) {
+    spdlog::error("{}: no sources configured: nothing to run", config->file.string());
+    return kExitBadInput;
+  }
+  const int threads = options.threads >= 0 ? options.threads : config->threads;
+  std::optional<tbb::global_control> parallelism;
+  if (threads > 0) parallelism.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
+
+  RuleOptions rule_options;
+  for (const auto& path : config->rules) rule_options.paths.push_back(path.string());
+  rule_options.cache_dir = options.cache_dir;
+  rule_options.no_cache = options.no_cache;
+  std::shared_ptr<const matchers::Database> database = LoadDatabase(rule_options);
+  if (!database) return kExitBadInput;
+
+  std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/true);
+  if (!store) return kExitFailure;
+
+  std::vector<std::unique_ptr<crawler::Source>> sources;
+  crawler::SourceOptions source_options;
+  source_options.once = options.once;
+  for (const core::SourceConfig& source_config : config->sources) {
+    std::string cursor;
+    core::Status status = store->Read([&](store::Txn& txn) -> core::Status {
+      core::Result<std::string> loaded = store::LoadCursor(txn, source_config.id);
+      if (!loaded) return loaded.error();
+      cursor = std::move(*loaded);
+      return core::Status::Ok();
+    });
+    if (!status.ok()) {
+      spdlog::error("source {}: reading its cursor: {}", source_config.id, status.message());
+      return kExitFailure;
+    }
+    std::vector<std::string> warnings;
+    core::Result<std::unique_ptr<crawler::Source>> source =
+        crawler::MakeSource(source_config, cursor, source_options, warnings);
+    for (const std::string& warning : warnings) spdlog::warn("{}", warning);
+    if (!source) {
+      spdlog::error("{}", source.error().message());
+      return source.error().IsInvalidArgument() ? kExitBadInput : kExitFailure;
+    }
+    sources.push_back(std::move(*source));
+  }
+
+  triage::PipelineOptions pipeline_options;
+  pipeline_options.batch_size = config->batch_size;
+  pipeline_options.case_window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config->case_window).count();
+  LogReporter reporter;
+  triage::Pipeline pipeline(*store, database, std::move(sources), pipeline_options, reporter);
+
+  const auto start = std::chrono::steady_clock::now();
+  core::Status failure;
+  {
+    ProgressReporter progress(pipeline, control);
+    for (;;) {
+      failure = pipeline.RunPass(control.stop, /*ignore_schedule=*/options.once);
+      if (!failure.ok() || options.once || control.stop) break;
+      const int64_t wait_ms = pipeline.MillisUntilNextPoll();
+      if (wait_ms < 0) break;  // every source has ended (stdin closed)
+      control.SleepFor(std::chrono::milliseconds(std::max<int64_t>(wait_ms, 10)));
+      if (control.stop) break;
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const triage::PipelineStats& stats = pipeline.stats();
+  if (!failure.ok()) {
+    spdlog::error("{}", failure.message());
+    spdlog::error("stopped; everything committed before this error is safe. Committed: {}",
+                  Summary(stats, seconds));
+    return kExitFailure;
+  }
+  spdlog::info("run: {} in {:.2f} s{}", Summary(stats, seconds), seconds, control.stop ? " (stopped by signal)" : "");
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner RegisterRun(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  CLI::App* command = app.add_subcommand("run", "Read all configured sources, triage, and queue cases");
+  command->add_option("--config", options->config, "Configuration file (DESIGN.md §3.5)")->required();
+  command->add_flag("--once", options->once, "Read each source once (a jsonl file: to its end), then exit");
+  command->add_option("--threads", options->threads, "Worker threads (default: the config's, else all cores)");
+  command->add_option("--cache-dir", options->cache_dir,
+                      "Where compiled rule databases are cached (default: ~/.cache/earshot/hs)");
+  command->add_flag("--no-cache", options->no_cache, "Always compile the rules; never use the cache");
+  return [options, command] { return command->parsed() ? RunRun(*options) : -1; };
+}
+
+}  // namespace earshot::cli

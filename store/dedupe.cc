@@ -1,0 +1,81 @@
+#include "store/dedupe.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+
+namespace earshot::store {
+namespace {
+
+std::string HashKey(std::string_view a, std::string_view b) {
+  // The separator keeps ("ab","c") and ("a","bc") apart.
+  std::string joined;
+  joined.reserve(a.size() + b.size() + 1);
+  joined.append(a).push_back('\0');
+  joined.append(b);
+  const XXH128_hash_t hash = XXH3_128bits(joined.data(), joined.size());
+  std::string key;
+  AppendBigEndian64(key, hash.high64);
+  AppendBigEndian64(key, hash.low64);
+  return key;
+}
+
+bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+}  // namespace
+
+core::Result<bool> MarkSeen(Txn& txn, std::string_view source, std::string_view post_id) {
+  const std::string key = HashKey(source, post_id);
+  core::Result<std::optional<std::string_view>> found = txn.Get(Table::kSeen, key);
+  if (!found) return found.error();
+  if (found->has_value()) return false;
+  EARSHOT_RETURN_IF_ERROR(txn.Put(Table::kSeen, key, {}));
+  return true;
+}
+
+std::string NormalizeForRepost(std::string_view text) {
+  size_t start = 0;
+  while (start < text.size() && IsSpace(text[start])) ++start;
+  text.remove_prefix(start);
+  // "RT @handle: text" is how a retweet of text arrives from most firehoses.
+  if (text.size() > 4 && (text.substr(0, 4) == "RT @" || text.substr(0, 4) == "rt @")) {
+    const size_t colon = text.find(':');
+    const size_t space = text.find(' ', 3);
+    if (colon != std::string_view::npos && (space == std::string_view::npos || colon < space)) {
+      text.remove_prefix(colon + 1);
+    }
+  }
+  std::string out;
+  out.reserve(text.size());
+  bool pending_space = false;
+  for (char c : text) {
+    if (IsSpace(c)) {
+      pending_space = !out.empty();
+      continue;
+    }
+    if (pending_space) out.push_back(' ');
+    pending_space = false;
+    out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
+  }
+  return out;
+}
+
+core::Result<std::optional<uint64_t>> FindRepost(Txn& txn, std::string_view normalized_text, int64_t time_ms,
+                                                 int64_t window_ms) {
+  core::Result<std::optional<std::string_view>> found = txn.Get(Table::kTexts, HashKey("text", normalized_text));
+  if (!found) return found.error();
+  if (!found->has_value() || (*found)->size() != 16) return std::optional<uint64_t>();
+  const int64_t first_ms = static_cast<int64_t>(ReadBigEndian64((*found)->substr(0, 8)));
+  const int64_t distance = first_ms > time_ms ? first_ms - time_ms : time_ms - first_ms;
+  if (distance > window_ms) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(ReadBigEndian64((*found)->substr(8, 8)));
+}
+
+core::Status RecordText(Txn& txn, std::string_view normalized_text, int64_t time_ms, uint64_t case_number) {
+  std::string value;
+  AppendBigEndian64(value, static_cast<uint64_t>(time_ms));
+  AppendBigEndian64(value, case_number);
+  return txn.Put(Table::kTexts, HashKey("text", normalized_text), value);
+}
+
+}  // namespace earshot::store

@@ -1,0 +1,59 @@
+// CaseBuilder: turns a triaged complaint post into a new or updated case, inside the batch's
+// write transaction (DESIGN.md §1 "group into cases").
+//
+// Grouping: complaint posts (severity other than none) by one author about one brand within the
+// case window of each other join one case; a post naming no configured brand groups under the
+// empty brand. A post naming two brands joins (or opens) one case per brand, because each brand's
+// care team owns its own case.
+// Urgency: each post is scored with the author's history for that brand, so a prior unresolved
+// case adds the repetition signal (DESIGN.md §2). A case's urgency is the maximum of its posts';
+// the first time a case gets a second post it also gains the repetition weight once, capped at
+// the top of its severity band (the customer came back: that is repetition whatever they wrote).
+// Reposts: a complaint whose normalised text was already recorded within the window (a retweet,
+// a boost, a copy) joins nothing and opens nothing.
+//
+// Thread safety: a CaseBuilder is used by the pipeline's serial commit stage only.
+#ifndef EARSHOT_TRIAGE_CASE_BUILDER_H_
+#define EARSHOT_TRIAGE_CASE_BUILDER_H_
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "core/post.h"
+#include "core/status.h"
+#include "store/store.h"
+#include "triage/scorer.h"
+
+namespace earshot::triage {
+
+struct CaseOutcome {
+  enum class Kind { kNone, kOpened, kJoined, kRepost };
+  Kind kind = Kind::kNone;
+  uint64_t case_number = 0;  // the first brand's case (or the reposted one)
+  int cases_opened = 0;
+  int cases_joined = 0;
+  TriageResult result;       // the result with history applied (first brand)
+};
+
+class CaseBuilder {
+ public:
+  // `scorer` must outlive the builder. `window_ms` > 0.
+  CaseBuilder(const Scorer& scorer, double repetition_weight, int64_t window_ms)
+      : scorer_(scorer), repetition_weight_(repetition_weight), window_ms_(window_ms) {}
+
+  // Files one complaint post (result.severity != none). `matched_rules` are the scanner's rule
+  // indexes, needed to re-score with history. `now_ms` stamps opened/updated times, and is the
+  // post's time when its created_at is missing or unreadable.
+  core::Result<CaseOutcome> File(store::Txn& txn, const core::Post& post, std::span<const uint32_t> matched_rules,
+                                 const TriageResult& result, int64_t now_ms) const;
+
+ private:
+  const Scorer& scorer_;
+  double repetition_weight_;
+  int64_t window_ms_;
+};
+
+}  // namespace earshot::triage
+
+#endif  // EARSHOT_TRIAGE_CASE_BUILDER_H_

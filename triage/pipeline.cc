@@ -1,0 +1,341 @@
+#include "triage/pipeline.h"
+
+#include <oneapi/tbb/enumerable_thread_specific.h>
+#include <oneapi/tbb/parallel_pipeline.h>
+#include <oneapi/tbb/task_arena.h>
+
+#include <algorithm>
+#include <chrono>
+#include <new>
+#include <optional>
+
+#include "core/post_json.h"
+#include "core/time.h"
+#include "matchers/scanner.h"
+#include "store/cursors.h"
+#include "store/dedupe.h"
+#include "triage/case_builder.h"
+#include "triage/scorer.h"
+
+namespace earshot::triage {
+namespace {
+
+int64_t SteadyMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// One input line on its way through the pipeline. Items are reused batch after batch, so their
+// strings and vectors keep their capacity.
+struct Item {
+  uint64_t line_number = 0;
+  std::string line;
+  bool skipped = false;
+  std::string reason;  // why it was skipped
+  bool repaired = false;
+  core::Post post;
+  TriageResult result;
+  std::vector<uint32_t> matched;
+};
+
+struct Batch {
+  size_t source = 0;
+  std::vector<Item> items;
+  size_t count = 0;
+  bool cursor_moved = false;  // lines were consumed (blank or too long ones included)
+  std::string cursor;
+  core::Status source_error;  // the source failed to read; reported by the commit stage
+  core::Status failure;       // matching itself failed
+  int64_t read_us = 0;
+};
+
+struct WorkerState {
+  core::PostParser parser;
+  std::optional<matchers::Scanner> scanner;
+  core::Status init_failure;
+};
+
+bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos; }
+
+struct SourceSlot {
+  std::unique_ptr<crawler::Source> source;
+  int64_t next_poll_ms = 0;
+  bool ended = false;
+  mutable std::mutex description_mutex;
+  std::string description;
+};
+
+}  // namespace
+
+struct Pipeline::Impl {
+  Impl(store::Store& store_in, std::shared_ptr<const matchers::Database> database_in,
+       const PipelineOptions& options_in, PipelineReporter& reporter_in)
+      : store(store_in),
+        database(std::move(database_in)),
+        scorer(database->rules()),
+        options(options_in),
+        reporter(reporter_in),
+        builder(scorer, RepetitionWeight(database->rules()), std::max<int64_t>(options_in.case_window_ms, 1)) {}
+
+  static double RepetitionWeight(const matchers::RuleSet& rules) {
+    const matchers::SignalKind* signal = rules.taxonomy.FindSignal("repetition");
+    return signal != nullptr ? signal->weight : 0;
+  }
+
+  store::Store& store;
+  std::shared_ptr<const matchers::Database> database;
+  Scorer scorer;
+  PipelineOptions options;
+  PipelineReporter& reporter;
+  CaseBuilder builder;
+  std::vector<std::unique_ptr<SourceSlot>> slots;
+};
+
+Pipeline::Pipeline(store::Store& store, std::shared_ptr<const matchers::Database> database,
+                   std::vector<std::unique_ptr<crawler::Source>> sources, const PipelineOptions& options,
+                   PipelineReporter& reporter)
+    : impl_(std::make_unique<Impl>(store, std::move(database), options, reporter)) {
+  for (std::unique_ptr<crawler::Source>& source : sources) {
+    auto slot = std::make_unique<SourceSlot>();
+    slot->description = source->Describe();
+    slot->source = std::move(source);
+    impl_->slots.push_back(std::move(slot));
+  }
+}
+
+Pipeline::~Pipeline() = default;
+
+int64_t Pipeline::MillisUntilNextPoll() const {
+  const int64_t now = core::NowMillis();
+  int64_t best = -1;
+  for (const auto& slot : impl_->slots) {
+    if (slot->ended) continue;
+    const int64_t wait = std::max<int64_t>(slot->next_poll_ms - now, 0);
+    best = best < 0 ? wait : std::min(best, wait);
+  }
+  return best;
+}
+
+std::vector<std::string> Pipeline::DescribeSources() const {
+  std::vector<std::string> lines;
+  for (const auto& slot : impl_->slots) {
+    std::scoped_lock lock(slot->description_mutex);
+    lines.push_back(slot->source->config().id + ": " + slot->description + (slot->ended ? " (ended)" : ""));
+  }
+  return lines;
+}
+
+core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedule) {
+  Impl& impl = *impl_;
+  const size_t batch_size = std::max<size_t>(impl.options.batch_size, 1);
+  const size_t tokens = impl.options.tokens > 0
+                            ? impl.options.tokens
+                            : 4 * static_cast<size_t>(tbb::this_task_arena::max_concurrency());
+
+  // The sources this pass reads, visited round-robin one batch at a time so a huge backlog in one
+  // source does not starve the others.
+  std::vector<size_t> active;
+  const int64_t start_ms = core::NowMillis();
+  for (size_t i = 0; i < impl.slots.size(); ++i) {
+    if (!impl.slots[i]->ended && (ignore_schedule || impl.slots[i]->next_poll_ms <= start_ms)) active.push_back(i);
+  }
+  if (active.empty()) return core::Status::Ok();
+  size_t turn = 0;
+
+  std::vector<Batch> ring(tokens);
+  for (Batch& batch : ring) batch.items.resize(batch_size);
+  size_t next_slot = 0;
+
+  tbb::enumerable_thread_specific<WorkerState> workers([&impl] {
+    WorkerState state;
+    core::Result<matchers::Scanner> scanner = matchers::Scanner::Create(impl.database);
+    if (scanner) {
+      state.scanner.emplace(std::move(*scanner));
+    } else {
+      state.init_failure = scanner.error();
+    }
+    return state;
+  });
+
+  std::atomic<bool> failed{false};
+  core::Status commit_failure;
+
+  // Fills `batch` from one source; returns false when that source has nothing more this pass.
+  auto fill_from = [&](size_t index, Batch& batch) -> bool {
+    SourceSlot& slot = *impl.slots[index];
+    batch.source = index;
+    while (batch.count < batch_size) {
+      Item& item = batch.items[batch.count];
+      core::Result<crawler::Source::Outcome> outcome = slot.source->Next(item.line, item.line_number);
+      if (!outcome) {
+        batch.source_error = outcome.error();
+        slot.next_poll_ms = core::NowMillis() + slot.source->config().every.count();
+        return false;
+      }
+      switch (*outcome) {
+        case crawler::Source::Outcome::kLine:
+          batch.cursor_moved = true;
+          if (IsBlank(item.line)) continue;
+          item.skipped = false;
+          item.reason.clear();
+          ++batch.count;
+          continue;
+        case crawler::Source::Outcome::kTooLong:
+          batch.cursor_moved = true;
+          item.skipped = true;
+          item.reason = "line too long";
+          item.line.clear();
+          ++batch.count;
+          continue;
+        case crawler::Source::Outcome::kIdle:
+          slot.next_poll_ms = core::NowMillis() + slot.source->config().every.count();
+          return false;
+        case crawler::Source::Outcome::kEnd:
+          slot.ended = true;
+          return false;
+      }
+    }
+    return true;
+  };
+
+  auto read_stage = [&](tbb::flow_control& control) -> Batch* {
+    Batch& batch = ring[next_slot];
+    for (;;) {
+      if (failed.load(std::memory_order_relaxed) || stop.load(std::memory_order_relaxed) || active.empty()) {
+        control.stop();
+        return nullptr;
+      }
+      batch.count = 0;
+      batch.cursor_moved = false;
+      batch.source_error = core::Status::Ok();
+      batch.failure = core::Status::Ok();
+      turn %= active.size();
+      const size_t index = active[turn];
+      const bool more = fill_from(index, batch);
+      SourceSlot& slot = *impl.slots[index];
+      batch.cursor = slot.source->Cursor();
+      {
+        std::scoped_lock lock(slot.description_mutex);
+        slot.description = slot.source->Describe();
+      }
+      if (more) {
+        ++turn;
+      } else {
+        active.erase(active.begin() + static_cast<std::ptrdiff_t>(turn));
+      }
+      if (batch.count > 0 || batch.cursor_moved || !batch.source_error.ok()) {
+        batch.read_us = SteadyMicros();
+        next_slot = (next_slot + 1) % ring.size();
+        return &batch;
+      }
+    }
+  };
+
+  auto triage_stage = [&](Batch* batch) -> Batch* {
+    WorkerState& worker = workers.local();
+    if (!worker.init_failure.ok()) {
+      batch->failure = worker.init_failure;
+      return batch;
+    }
+    // No exception may leave a TBB filter (STYLE.md 6): bad_alloc becomes this batch's failure.
+    try {
+      for (size_t i = 0; i < batch->count && batch->failure.ok(); ++i) {
+        Item& item = batch->items[i];
+        if (item.skipped) continue;
+        bool repaired = false;
+        core::Result<core::Post> parsed = worker.parser.Parse(item.line, &repaired);
+        if (!parsed) {
+          item.skipped = true;
+          item.reason = parsed.error().message();
+          continue;
+        }
+        item.repaired = repaired;
+        item.post = std::move(*parsed);
+        if (core::Status status = worker.scanner->Scan(item.post.text, item.matched); !status.ok()) {
+          batch->failure = status.WithContext("line " + std::to_string(item.line_number));
+          break;
+        }
+        item.result = impl.scorer.Score(item.post, item.matched, AuthorHistory{});
+      }
+    } catch (const std::bad_alloc&) {
+      batch->failure = core::Status::Internal("out of memory while triaging a batch");
+    }
+    return batch;
+  };
+
+  auto commit_stage = [&](Batch* batch) {
+    if (failed.load(std::memory_order_relaxed)) return;  // never commit past a failed batch
+    if (!batch->failure.ok()) {
+      commit_failure = batch->failure;
+      failed = true;
+      return;
+    }
+    const std::string& source_id = impl.slots[batch->source]->source->config().id;
+    struct Counts {
+      uint64_t posts = 0, duplicates = 0, complaints = 0, reposts = 0, opened = 0, updated = 0;
+    } counts;
+    const int64_t now_ms = core::NowMillis();
+    core::Status status = impl.store.Write([&](store::Txn& txn) -> core::Status {
+      counts = Counts{};  // the body re-runs from scratch if the map had to grow
+      for (size_t i = 0; i < batch->count; ++i) {
+        Item& item = batch->items[i];
+        if (item.skipped) continue;
+        core::Result<bool> fresh = store::MarkSeen(txn, item.post.source, item.post.id);
+        if (!fresh) return fresh.error();
+        if (!*fresh) {
+          ++counts.duplicates;
+          continue;
+        }
+        ++counts.posts;
+        if (item.result.severity == core::Severity::kNone || item.result.from_brand_account) continue;
+        ++counts.complaints;
+        core::Result<CaseOutcome> outcome = impl.builder.File(txn, item.post, item.matched, item.result, now_ms);
+        if (!outcome) {
+          return outcome.error().WithContext("source " + source_id + ": line " + std::to_string(item.line_number) +
+                                             ": post " + item.post.id);
+        }
+        if (outcome->kind == CaseOutcome::Kind::kRepost) ++counts.reposts;
+        counts.opened += static_cast<uint64_t>(outcome->cases_opened);
+        counts.updated += static_cast<uint64_t>(outcome->cases_joined);
+      }
+      if (batch->cursor_moved && !batch->cursor.empty()) {
+        EARSHOT_RETURN_IF_ERROR(store::SaveCursor(txn, source_id, batch->cursor));
+      }
+      return core::Status::Ok();
+    });
+    if (!status.ok()) {
+      commit_failure = status;
+      failed = true;
+      return;
+    }
+    for (size_t i = 0; i < batch->count; ++i) {
+      const Item& item = batch->items[i];
+      if (item.skipped) {
+        impl.reporter.OnBadLine(source_id, item.line_number, item.reason, /*skipped=*/true);
+      } else if (item.repaired) {
+        impl.reporter.OnBadLine(source_id, item.line_number, "invalid UTF-8 replaced with U+FFFD", false);
+      }
+    }
+    if (!batch->source_error.ok()) impl.reporter.OnSourceError(source_id, batch->source_error);
+    uint64_t skipped = 0;
+    for (size_t i = 0; i < batch->count; ++i) skipped += batch->items[i].skipped ? 1 : 0;
+    stats_.lines += batch->count;
+    stats_.skipped += skipped;
+    stats_.posts += counts.posts;
+    stats_.duplicates += counts.duplicates;
+    stats_.complaints += counts.complaints;
+    stats_.reposts += counts.reposts;
+    stats_.cases_opened += counts.opened;
+    stats_.cases_updated += counts.updated;
+    stats_.batches += 1;
+    stats_.latency_total_us += static_cast<uint64_t>(std::max<int64_t>(SteadyMicros() - batch->read_us, 0));
+  };
+
+  tbb::parallel_pipeline(
+      tokens, tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, read_stage) &
+                  tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, triage_stage) &
+                  tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, commit_stage));
+  return commit_failure;
+}
+
+}  // namespace earshot::triage

@@ -1,0 +1,100 @@
+// Pipeline: the durable job of `earshot run` (DESIGN.md §1). One tbb::parallel_pipeline per pass:
+//
+//   serial_in_order  input   up to `batch_size` Post JSON lines from one source, plus the source's
+//                            cursor after the last of them
+//   parallel         triage  parse (simdjson), scan (Hyperscan, per-thread scratch), score
+//   serial_in_order  commit  one LMDB write transaction per batch: seen-set marks, cases and their
+//                            queue entries, author history, and the source cursor
+//
+// Because the cursor moves in the same transaction as the batch's effects, a crash at any moment
+// leaves the store at a batch boundary: the next run re-reads the uncommitted lines, the seen-set
+// drops any post it already holds, and no case is queued twice.
+//
+// A pass reads every due source until it is idle (end of file for now) or ended, or until `stop`
+// becomes true; batches already read are still committed, so stopping never loses or half-writes
+// a batch. The caller loops passes for a long-running `earshot run` and runs one for `--once`.
+//
+// Bad input never stops a pass: a line that is not a valid post is reported with its source and
+// line number and skipped (its cursor still moves past it). A source that fails to read is
+// reported and skipped for this pass. Only a store failure (disk full, corruption) or a matcher
+// failure ends the pass with an error; everything committed before it stays committed.
+//
+// Thread safety: RunPass is called from one thread at a time. stats() may be read from any thread.
+#ifndef EARSHOT_TRIAGE_PIPELINE_H_
+#define EARSHOT_TRIAGE_PIPELINE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "crawler/source.h"
+#include "matchers/database.h"
+#include "store/store.h"
+
+namespace earshot::triage {
+
+struct PipelineOptions {
+  size_t batch_size = 512;   // posts per token and per LMDB transaction
+  size_t tokens = 0;         // batches in flight; 0 means 4 × the arena's concurrency
+  int64_t case_window_ms = int64_t{24} * 3600 * 1000;
+};
+
+// Counters of committed work, readable while a pass runs (for progress lines and metrics).
+struct PipelineStats {
+  std::atomic<uint64_t> lines{0};          // lines read, blank ones excluded
+  std::atomic<uint64_t> posts{0};          // new posts triaged and committed
+  std::atomic<uint64_t> duplicates{0};     // posts the seen-set already held
+  std::atomic<uint64_t> skipped{0};        // lines reported and skipped
+  std::atomic<uint64_t> complaints{0};     // new posts with severity other than none
+  std::atomic<uint64_t> reposts{0};        // complaints whose text was already filed
+  std::atomic<uint64_t> cases_opened{0};
+  std::atomic<uint64_t> cases_updated{0};
+  std::atomic<uint64_t> batches{0};        // committed transactions
+  std::atomic<uint64_t> latency_total_us{0};  // Σ (commit time − batch read time) over batches
+};
+
+// Receives what the operator should see, from the commit stage (one thread at a time).
+class PipelineReporter {
+ public:
+  virtual ~PipelineReporter() = default;
+  // "source replay: line 7: expected ..." style problems with a line that was skipped or repaired.
+  virtual void OnBadLine(std::string_view source_id, uint64_t line_number, std::string_view reason,
+                         bool skipped) = 0;
+  // A source failed to read this pass; it is retried on the next one.
+  virtual void OnSourceError(std::string_view source_id, const core::Status& status) = 0;
+};
+
+class Pipeline {
+ public:
+  // `sources` must be positioned at their stored cursors (see crawler::MakeSource). The store and
+  // database must outlive the pipeline.
+  Pipeline(store::Store& store, std::shared_ptr<const matchers::Database> database,
+           std::vector<std::unique_ptr<crawler::Source>> sources, const PipelineOptions& options,
+           PipelineReporter& reporter);
+  ~Pipeline();
+
+  // Reads every source whose poll is due (all of them with `ignore_schedule`) until each is idle
+  // or ended, or until `stop`. Returns the store or matcher failure that ended it, if any.
+  core::Status RunPass(const std::atomic<bool>& stop, bool ignore_schedule);
+
+  // Milliseconds until the next source is due; 0 if one is due now, -1 if all have ended.
+  int64_t MillisUntilNextPoll() const;
+
+  const PipelineStats& stats() const { return stats_; }
+  // "replay: offset 12.3 MB of 45.6 MB" per source, for progress lines.
+  std::vector<std::string> DescribeSources() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  PipelineStats stats_;
+};
+
+}  // namespace earshot::triage
+
+#endif  // EARSHOT_TRIAGE_PIPELINE_H_
