@@ -3,7 +3,7 @@
 //   data_dir: ./earshot-data          # LMDB environment: seen-set, cursors, history, queue
 //   rules: [../rules/, brands.yaml]   # files or folders, as `--rules`
 //   cases: {window: 24h}              # complaint posts by one author about one brand join a case
-//   pipeline: {batch: 512, threads: 0}
+//   pipeline: {batch: 2048, threads: 0}
 //   sources:
 //     - id: replay
 //       kind: jsonl                   # mastodon | reddit | hackernews | bluesky | rss | wordpress | jsonl
@@ -72,7 +72,10 @@ struct Config {
   std::vector<SourceConfig> sources;          // may be empty for `cases` commands
   QueueConfig queue;
   std::chrono::seconds case_window{std::chrono::hours(24)};  // cases.window, > 0
-  size_t batch_size = 512;  // pipeline.batch: posts per pipeline token and per LMDB transaction
+  // pipeline.batch: posts per pipeline token and per LMDB transaction. Each durable commit costs two
+  // fsyncs, so bigger batches amortise them (1M posts: 512 → 2048 was ~1.3× faster); a tailing
+  // source hands over whatever has arrived, so under light load batches stay small and prompt.
+  size_t batch_size = 2048;
   int threads = 0;          // pipeline.threads: 0 means all cores
 };
 

@@ -2,9 +2,8 @@
 // that keeps a retweet/boost or copy of a complaint from opening a second case.
 //
 // Both live in the store and are written in the batch's transaction, so they are exactly as
-// durable as the cases they protect. Keys are 16-byte XXH3-128 hashes: the tables stay compact
-// (≈ 40 bytes per post) whatever the length of source ids or texts, and a false "seen" needs a
-// 128-bit collision.
+// durable as the cases they protect. Seen-set keys are the (source, id) pair itself, so dedupe is
+// exact; texts are keyed by a 16-byte XXH3-128 hash, so a false repost needs a 128-bit collision.
 //
 // Thread safety: functions over the caller's transaction.
 #ifndef EARSHOT_STORE_DEDUPE_H_

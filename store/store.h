@@ -45,7 +45,7 @@ namespace earshot::store {
 // The named tables of the environment. Keys and values are described where each is used.
 enum class Table {
   kMeta,     // "schema" → format version; "next_case" → 8-byte big-endian counter
-  kSeen,     // 16-byte hash of (post source, post id) → empty: the dedupe seen-set (dedupe.h)
+  kSeen,     // post source \0 id length, id → empty: the dedupe seen-set (dedupe.h)
   kTexts,    // 16-byte hash of normalised complaint text → first-seen time + case (dedupe.h)
   kCursors,  // source id → opaque cursor bytes (cursors.h)
   kThreads,  // post source \0 author \0 brand → author history for that brand (history.h)

@@ -39,7 +39,7 @@
 namespace earshot::triage {
 
 struct PipelineOptions {
-  size_t batch_size = 512;   // posts per token and per LMDB transaction
+  size_t batch_size = 2048;  // posts per token and per LMDB transaction (see core/config.h)
   size_t tokens = 0;         // batches in flight; 0 means 4 × the arena's concurrency
   int64_t case_window_ms = int64_t{24} * 3600 * 1000;
 };
