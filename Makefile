@@ -15,11 +15,12 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DEARSHOT_WERROR=$(WERROR) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD)
 
-# The main job on embedded defaults: triage the bundled sample posts with the shipped rules and
-# the example brand file, most urgent first.
+# The main job on embedded defaults (examples/earshot.yaml): read the bundled sample posts, triage
+# them with the shipped rules and the example brands, commit cases to the queue in ./earshot-data,
+# then show the open cases, most urgent first. Running it again adds nothing: every post is seen.
 run: build
-	@$(BUILD)/cli/earshot triage --rules rules/ --rules examples/brands.yaml \
-	    --in examples/posts.jsonl --most-urgent-first
+	@$(BUILD)/cli/earshot run --config examples/earshot.yaml --once
+	@$(BUILD)/cli/earshot cases list --config examples/earshot.yaml
 
 test: build
 	@bash scripts/check-layout.sh
@@ -33,4 +34,4 @@ fuzz:
 	@bash scripts/fuzz.sh 60
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz earshot-data
