@@ -209,7 +209,7 @@ TEST(LoadConfig, AppliesDefaults) {
   EXPECT_EQ(config.queue.redis_group, "care");
   EXPECT_EQ(config.queue.redis_password, "");
   EXPECT_EQ(config.case_window, hours(24));
-  EXPECT_EQ(config.batch_size, 512u);
+  EXPECT_EQ(config.batch_size, 2048u);
   EXPECT_EQ(config.threads, 0);
 }
 
@@ -220,7 +220,7 @@ TEST(LoadConfig, EmptySectionsKeepDefaults) {
   EXPECT_TRUE(config.sources.empty());
   EXPECT_EQ(config.queue.kind, QueueConfig::Kind::kLmdb);
   EXPECT_EQ(config.case_window, hours(24));
-  EXPECT_EQ(config.batch_size, 512u);
+  EXPECT_EQ(config.batch_size, 2048u);
 }
 
 TEST(LoadConfig, DefaultPollIntervalDependsOnKind) {
