@@ -7,14 +7,19 @@
 // no global flag is involved.
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <condition_variable>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -172,6 +177,36 @@ class ProgressReporter {
   std::thread thread_;
 };
 
+// Holds an exclusive flock on data_dir/run.lock for the life of the run. Two `earshot run` on one
+// data directory would be safe (LMDB serialises commits and the seen-set drops what the other
+// committed) but would read every source twice for nothing, so the second is refused. The lock is
+// released by the kernel when the process dies, so a SIGKILLed run never blocks the next one.
+class RunLock {
+ public:
+  static std::unique_ptr<RunLock> Acquire(const std::filesystem::path& data_dir) {
+    const std::filesystem::path path = data_dir / "run.lock";
+    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+      spdlog::error("{}: {}", path.string(), std::strerror(errno));
+      return nullptr;
+    }
+    auto lock = std::make_unique<RunLock>(fd);
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      spdlog::error("another `earshot run` is using data_dir {} (it holds {}); stop it first",
+                    data_dir.string(), path.string());
+      return nullptr;
+    }
+    return lock;
+  }
+  explicit RunLock(int fd) : fd_(fd) {}
+  ~RunLock() { close(fd_); }
+  RunLock(const RunLock&) = delete;
+  RunLock& operator=(const RunLock&) = delete;
+
+ private:
+  int fd_;
+};
+
 int RunRun(const RunOptions& options) {
   RunControl control;
   // Before any other thread exists, so every thread inherits the blocked mask.
@@ -200,6 +235,8 @@ int RunRun(const RunOptions& options) {
 
   std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/true);
   if (!store) return kExitFailure;
+  std::unique_ptr<RunLock> run_lock = RunLock::Acquire(config->data_dir);
+  if (!run_lock) return kExitFailure;
 
   std::vector<std::unique_ptr<crawler::Source>> sources;
   crawler::SourceOptions source_options;
@@ -255,6 +292,10 @@ int RunRun(const RunOptions& options) {
     return kExitFailure;
   }
   spdlog::info("run: {} in {:.2f} s{}", Summary(stats, seconds), seconds, control.stop ? " (stopped by signal)" : "");
+  if (options.once && stats.source_errors > 0) {
+    spdlog::error("{} source read(s) failed (see above); what was read is committed", stats.source_errors.load());
+    return kExitFailure;
+  }
   return kExitOk;
 }
 

@@ -316,7 +316,10 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         impl.reporter.OnBadLine(source_id, item.line_number, "invalid UTF-8 replaced with U+FFFD", false);
       }
     }
-    if (!batch->source_error.ok()) impl.reporter.OnSourceError(source_id, batch->source_error);
+    if (!batch->source_error.ok()) {
+      ++stats_.source_errors;
+      impl.reporter.OnSourceError(source_id, batch->source_error);
+    }
     uint64_t skipped = 0;
     for (size_t i = 0; i < batch->count; ++i) skipped += batch->items[i].skipped ? 1 : 0;
     stats_.lines += batch->count;

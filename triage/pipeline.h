@@ -55,6 +55,7 @@ struct PipelineStats {
   std::atomic<uint64_t> cases_opened{0};
   std::atomic<uint64_t> cases_updated{0};
   std::atomic<uint64_t> batches{0};        // committed transactions
+  std::atomic<uint64_t> source_errors{0};  // failed reads of a source (each retried next poll)
   std::atomic<uint64_t> latency_total_us{0};  // Σ (commit time − batch read time) over batches
 };
 
