@@ -32,6 +32,7 @@
 #include "crawler/source.h"
 #include "store/cursors.h"
 #include "triage/pipeline.h"
+#include "triage/result_json.h"
 
 namespace earshot::cli {
 namespace {
@@ -42,6 +43,7 @@ struct RunOptions {
   int threads = -1;  // -1: as the config says
   std::string cache_dir;
   bool no_cache = false;
+  std::string results;  // --results FILE: one triage result line per new post ("-": stdout)
 };
 
 // Shared between the main thread, the signal thread and the progress thread.
@@ -110,12 +112,28 @@ class SignalWatcher {
 
 class LogReporter : public triage::PipelineReporter {
  public:
+  explicit LogReporter(std::FILE* results) : results_(results) {}
+  bool wants_results() const override { return results_ != nullptr; }
+  void OnResult(const core::Post& post, const triage::TriageResult& result, std::string_view case_id) override {
+    line_.clear();
+    triage::AppendTriageResultJson(line_, post, result, case_id);
+    line_.push_back('\n');
+    std::fwrite(line_.data(), 1, line_.size(), results_);
+  }
   void OnBadLine(std::string_view source_id, uint64_t line_number, std::string_view reason, bool skipped) override {
     spdlog::warn("source {}: line {}: {}{}", source_id, line_number, reason, skipped ? " (skipped)" : "");
   }
   void OnSourceError(std::string_view source_id, const core::Status& status) override {
     spdlog::error("source {}: {} (retrying at its next poll)", source_id, status.message());
   }
+
+ private:
+  std::FILE* results_;
+  std::string line_;
+};
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
 };
 
 std::string Summary(const triage::PipelineStats& stats, double seconds) {
@@ -267,7 +285,19 @@ int RunRun(const RunOptions& options) {
   triage::PipelineOptions pipeline_options;
   pipeline_options.batch_size = config->batch_size;
   pipeline_options.case_window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config->case_window).count();
-  LogReporter reporter;
+  std::unique_ptr<std::FILE, FileCloser> results_file;
+  std::FILE* results = nullptr;
+  if (options.results == "-") {
+    results = stdout;
+  } else if (!options.results.empty()) {
+    results_file.reset(std::fopen(options.results.c_str(), "ab"));
+    if (!results_file) {
+      spdlog::error("--results {}: {}", options.results, std::strerror(errno));
+      return kExitFailure;
+    }
+    results = results_file.get();
+  }
+  LogReporter reporter(results);
   triage::Pipeline pipeline(*store, database, std::move(sources), pipeline_options, reporter);
 
   const auto start = std::chrono::steady_clock::now();
@@ -285,6 +315,11 @@ int RunRun(const RunOptions& options) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const triage::PipelineStats& stats = pipeline.stats();
+  if (results != nullptr && (std::fflush(results) != 0 || std::ferror(results))) {
+    spdlog::error("--results {}: write failed: {} (the cases themselves are committed)", options.results,
+                  std::strerror(errno));
+    return kExitFailure;
+  }
   if (!failure.ok()) {
     spdlog::error("{}", failure.message());
     spdlog::error("stopped; everything committed before this error is safe. Committed: {}",
@@ -310,6 +345,8 @@ Runner RegisterRun(CLI::App& app) {
   command->add_option("--cache-dir", options->cache_dir,
                       "Where compiled rule databases are cached (default: ~/.cache/earshot/hs)");
   command->add_flag("--no-cache", options->no_cache, "Always compile the rules; never use the cache");
+  command->add_option("--results", options->results,
+                      "Also append each new post's triage result, with its case_id, to FILE (- for stdout)");
   return [options, command] { return command->parsed() ? RunRun(*options) : -1; };
 }
 

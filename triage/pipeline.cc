@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "matchers/scanner.h"
 #include "store/cursors.h"
+#include "store/case_record.h"
 #include "store/dedupe.h"
 #include "triage/case_builder.h"
 #include "triage/scorer.h"
@@ -36,6 +37,10 @@ struct Item {
   core::Post post;
   TriageResult result;
   std::vector<uint32_t> matched;
+  // Set by the commit stage: whether the post was new, and where it went.
+  bool fresh = false;
+  uint64_t case_number = 0;
+  std::optional<TriageResult> history_result;  // the result re-scored with history, if it changed
 };
 
 struct Batch {
@@ -279,9 +284,13 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       counts = Counts{};  // the body re-runs from scratch if the map had to grow
       for (size_t i = 0; i < batch->count; ++i) {
         Item& item = batch->items[i];
+        item.fresh = false;
+        item.case_number = 0;
+        item.history_result.reset();
         if (item.skipped) continue;
         core::Result<bool> fresh = store::MarkSeen(txn, item.post.source, item.post.id);
         if (!fresh) return fresh.error();
+        item.fresh = *fresh;
         if (!*fresh) {
           ++counts.duplicates;
           continue;
@@ -295,6 +304,10 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
                                              ": post " + item.post.id);
         }
         if (outcome->kind == CaseOutcome::Kind::kRepost) ++counts.reposts;
+        item.case_number = outcome->case_number;
+        if (outcome->result.urgency != item.result.urgency || outcome->result.signals != item.result.signals) {
+          item.history_result = std::move(outcome->result);
+        }
         counts.opened += static_cast<uint64_t>(outcome->cases_opened);
         counts.updated += static_cast<uint64_t>(outcome->cases_joined);
       }
@@ -314,6 +327,14 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         impl.reporter.OnBadLine(source_id, item.line_number, item.reason, /*skipped=*/true);
       } else if (item.repaired) {
         impl.reporter.OnBadLine(source_id, item.line_number, "invalid UTF-8 replaced with U+FFFD", false);
+      }
+    }
+    if (impl.reporter.wants_results()) {
+      for (size_t i = 0; i < batch->count; ++i) {
+        const Item& item = batch->items[i];
+        if (item.skipped || !item.fresh) continue;
+        const std::string case_id = item.case_number != 0 ? store::CaseId(item.case_number) : std::string();
+        impl.reporter.OnResult(item.post, item.history_result ? *item.history_result : item.result, case_id);
       }
     }
     if (!batch->source_error.ok()) {

@@ -35,6 +35,7 @@
 #include "crawler/source.h"
 #include "matchers/database.h"
 #include "store/store.h"
+#include "triage/scorer.h"
 
 namespace earshot::triage {
 
@@ -68,6 +69,11 @@ class PipelineReporter {
                          bool skipped) = 0;
   // A source failed to read this pass; it is retried on the next one.
   virtual void OnSourceError(std::string_view source_id, const core::Status& status) = 0;
+  // A new post's result after its batch committed, in input order, with the history applied and
+  // the case it went to ("" when none). Re-polled duplicates are not reported. Off unless
+  // wants_results() (so a run that does not write results pays nothing for them).
+  virtual bool wants_results() const { return false; }
+  virtual void OnResult(const core::Post& /*post*/, const TriageResult& /*result*/, std::string_view /*case_id*/) {}
 };
 
 class Pipeline {

@@ -77,8 +77,16 @@ class RecordingReporter : public PipelineReporter {
   void OnSourceError(std::string_view source_id, const core::Status& status) override {
     source_errors.push_back(std::string(source_id) + ": " + status.message());
   }
+  bool wants_results() const override { return true; }
+  void OnResult(const core::Post& post, const TriageResult& result, std::string_view case_id) override {
+    results.push_back(post.id + "=" + std::string(case_id) + (HasRepetition(result) ? "+repetition" : ""));
+  }
+  static bool HasRepetition(const TriageResult& result) {
+    return std::find(result.signals.begin(), result.signals.end(), "repetition") != result.signals.end();
+  }
   std::vector<std::string> bad_lines;
   std::vector<std::string> source_errors;
+  std::vector<std::string> results;
 };
 
 std::string PostLine(const std::string& id, const std::string& author, const std::string& text,
@@ -330,6 +338,19 @@ TEST_F(PipelineTest, AckedCaseReturnsToTheQueueWhenTheCustomerWritesAgain) {
   EXPECT_EQ(open[0].number, pulled[0].number);
   EXPECT_EQ(open[0].state, store::CaseState::kQueued);
   EXPECT_EQ(open[0].version, 2u);
+}
+
+TEST_F(PipelineTest, ResultsCarryTheirCaseAndHistoryInInputOrder) {
+  Append({PostLine("1", "@ana", "acme charged me twice", "2026-11-20T10:00:00Z"),
+          PostLine("2", "@bo", "nice weather"),
+          PostLine("1", "@ana", "acme charged me twice", "2026-11-20T10:00:00Z"),  // re-poll: not reported
+          PostLine("3", "@ana", "acme sucks", "2026-11-20T11:00:00Z"),
+          PostLine("4", "@cy", "RT @ana: acme charged me twice")});
+  RunOnce(/*batch_size=*/2);
+  // Post 3 joins ana's case and is scored with her unresolved case as history; the retweet points
+  // at the case it repeats.
+  EXPECT_EQ(reporter_.results,
+            (std::vector<std::string>{"1=c-00000001", "2=", "3=c-00000001+repetition", "4=c-00000001"}));
 }
 
 TEST_F(PipelineTest, BadLinesAreReportedWithTheirLineAndSkipped) {
