@@ -1,6 +1,15 @@
 #include "store/history.h"
 
+#include <xxhash.h>
+
 namespace earshot::store {
+namespace {
+
+// LMDB refuses keys longer than 511 bytes (mdb_env_get_maxkeysize) with MDB_BAD_VALSIZE, which
+// would fail the whole batch. The author key comes from the posts, so it can be any length.
+constexpr size_t kMaxKeyBytes = 511;
+
+}  // namespace
 
 std::string HistoryKey(std::string_view source, std::string_view author_key, std::string_view brand) {
   std::string key;
@@ -8,6 +17,14 @@ std::string HistoryKey(std::string_view source, std::string_view author_key, std
   key.append(source).push_back('\0');
   key.append(author_key).push_back('\0');
   key.append(brand);
+  if (key.size() > kMaxKeyBytes) {
+    // Keep the readable start and end in a 128-bit hash of the whole key, so it fits and long keys
+    // stay apart. Shorter keys are unchanged, so no stored key changes meaning.
+    const XXH128_hash_t hash = XXH3_128bits(key.data(), key.size());
+    key.resize(kMaxKeyBytes - 16);
+    AppendBigEndian64(key, hash.high64);
+    AppendBigEndian64(key, hash.low64);
+  }
   return key;
 }
 

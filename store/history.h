@@ -24,6 +24,8 @@ struct AuthorBrandHistory {
   uint32_t resolved = 0;      // cases resolved
 };
 
+// source \0 author_key \0 brand; a key longer than LMDB's 511-byte limit (a long handle in a post)
+// is cut to 495 bytes and ends in a 16-byte hash of the whole key.
 std::string HistoryKey(std::string_view source, std::string_view author_key, std::string_view brand);
 
 // A default (empty) history when there is none yet.

@@ -80,8 +80,9 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& di
   if (int rc = mdb_env_set_maxdbs(env, kTableCount); rc != 0) {
     return FromMdbError(rc, "mdb_env_set_maxdbs").WithContext(where);
   }
-  // The map size only reserves address space; the file grows as pages are written. An existing
-  // environment keeps its larger size (LMDB adopts the size recorded in the file).
+  // The map size only reserves address space; the file grows as pages are written. On an existing
+  // environment LMDB takes this size, raised to what the data already occupies (not the larger
+  // size recorded in the file), so the first write after a reopen may grow the map again.
   if (int rc = mdb_env_set_mapsize(env, options.initial_map_bytes); rc != 0) {
     return FromMdbError(rc, "mdb_env_set_mapsize").WithContext(where);
   }
@@ -133,10 +134,16 @@ Store::~Store() = default;
 core::Status Store::Write(const std::function<core::Status(Txn&)>& body) {
   std::scoped_lock writer(write_mutex_);
   for (;;) {
+    // Only mdb_txn_begin reports MDB_MAP_RESIZED; an Unavailable from `body` is the body's own
+    // error and must be returned, not retried for ever.
+    bool map_resized = false;
     core::Status status = [&]() -> core::Status {
-      std::shared_lock gate(resize_gate_);
+      std::shared_lock gate = EnterResizeGate();
       core::Result<LmdbTxn> txn = LmdbTxn::Begin(env_.get(), 0);
-      if (!txn) return txn.error();
+      if (!txn) {
+        map_resized = txn.error().code() == core::StatusCode::kUnavailable;
+        return txn.error();
+      }
       Txn handle(txn->get(), dbis_, /*writable=*/true);
       EARSHOT_RETURN_IF_ERROR(body(handle));
       return txn->Commit();
@@ -145,7 +152,7 @@ core::Status Store::Write(const std::function<core::Status(Txn&)>& body) {
       EARSHOT_RETURN_IF_ERROR(Grow());
       continue;
     }
-    if (status.code() == core::StatusCode::kUnavailable) {
+    if (map_resized) {
       EARSHOT_RETURN_IF_ERROR(AdoptResize());
       continue;
     }
@@ -155,14 +162,18 @@ core::Status Store::Write(const std::function<core::Status(Txn&)>& body) {
 
 core::Status Store::Read(const std::function<core::Status(Txn&)>& body) {
   for (;;) {
+    bool map_resized = false;  // as in Write()
     core::Status status = [&]() -> core::Status {
-      std::shared_lock gate(resize_gate_);
+      std::shared_lock gate = EnterResizeGate();
       core::Result<LmdbTxn> txn = LmdbTxn::Begin(env_.get(), MDB_RDONLY);
-      if (!txn) return txn.error();
+      if (!txn) {
+        map_resized = txn.error().code() == core::StatusCode::kUnavailable;
+        return txn.error();
+      }
       Txn handle(txn->get(), dbis_, /*writable=*/false);
       return body(handle);  // the read transaction aborts on scope exit: nothing to commit
     }();
-    if (status.code() == core::StatusCode::kUnavailable) {
+    if (map_resized) {
       EARSHOT_RETURN_IF_ERROR(AdoptResize());
       continue;
     }
@@ -170,7 +181,14 @@ core::Status Store::Read(const std::function<core::Status(Txn&)>& body) {
   }
 }
 
+std::shared_lock<std::shared_mutex> Store::EnterResizeGate() const {
+  // Wait behind a resize that is waiting for the gate (see resize_turnstile_ in store.h).
+  { std::scoped_lock turnstile(resize_turnstile_); }
+  return std::shared_lock(resize_gate_);
+}
+
 core::Status Store::Grow() {
+  std::scoped_lock turnstile(resize_turnstile_);
   std::unique_lock gate(resize_gate_);
   MDB_envinfo info;
   mdb_env_info(env_.get(), &info);
@@ -182,13 +200,14 @@ core::Status Store::Grow() {
 }
 
 core::Status Store::AdoptResize() {
+  std::scoped_lock turnstile(resize_turnstile_);
   std::unique_lock gate(resize_gate_);
   if (int rc = mdb_env_set_mapsize(env_.get(), 0); rc != 0) return FromMdbError(rc, "mdb_env_set_mapsize");
   return core::Status::Ok();
 }
 
 uint64_t Store::map_bytes() const {
-  std::shared_lock gate(resize_gate_);
+  std::shared_lock gate = EnterResizeGate();
   MDB_envinfo info;
   mdb_env_info(env_.get(), &info);
   return info.me_mapsize;

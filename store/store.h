@@ -115,6 +115,8 @@ class Store {
   // `body` must derive everything from the transaction and reset any outside state it fills.
   core::Status Write(const std::function<core::Status(Txn&)>& body);
   // Runs `body` in a read-only snapshot.
+  // For both: `body` must not call Read(), Write() or map_bytes() of the same Store (the nested call
+  // could wait for a resize that waits for the outer transaction).
   core::Status Read(const std::function<core::Status(Txn&)>& body);
 
   const std::filesystem::path& dir() const { return dir_; }
@@ -125,6 +127,8 @@ class Store {
  private:
   core::Status Grow();
   core::Status AdoptResize();
+  // Takes resize_gate_ shared, after passing resize_turnstile_.
+  std::shared_lock<std::shared_mutex> EnterResizeGate() const;
 
   std::filesystem::path dir_;
   struct EnvCloser {
@@ -135,6 +139,10 @@ class Store {
   // mdb_env_set_mapsize needs no transaction active in this process: transactions hold it shared,
   // growing holds it exclusively.
   mutable std::shared_mutex resize_gate_;
+  // A resize holds this while it waits for resize_gate_, and every transaction passes through it
+  // before taking the gate shared. glibc's rwlock prefers readers, so without it a steady stream of
+  // overlapping Read()s would keep the gate shared and a growing Write() waiting for ever.
+  mutable std::mutex resize_turnstile_;
   std::mutex write_mutex_;  // one writer per process (LMDB serialises processes)
 };
 
