@@ -1,7 +1,9 @@
 #include "store/store.h"
 
 #include <lmdb.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 #include <cstring>
@@ -156,8 +158,32 @@ core::Status Store::Write(const std::function<core::Status(Txn&)>& body) {
       EARSHOT_RETURN_IF_ERROR(AdoptResize());
       continue;
     }
-    return status.ok() ? status : status.WithContext("data_dir " + dir_.string());
+    if (status.ok()) return status;
+    return ExplainWriteFailure(status).WithContext("data_dir " + dir_.string());
   }
+}
+
+core::Status Store::ExplainWriteFailure(const core::Status& status) const {
+  // LMDB 0.9 turns a short write into EIO, so a full disk often arrives as "Input/output error"
+  // rather than ENOSPC. Tell the operator what the likely cause is instead of a bare EIO.
+  if (!status.IsIOError() || status.message().find("disk is full") != std::string::npos) return status;
+  constexpr const char* kIntact = "free space and run again; every batch committed before this one is intact";
+  struct statvfs fs;
+  if (statvfs(dir_.c_str(), &fs) == 0) {
+    const uint64_t free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    if (free_bytes < (uint64_t{64} << 20)) {
+      return core::Status::IOError(status.message() + " (the disk is full: " + std::to_string(free_bytes >> 10) +
+                                   " KiB free on the filesystem of data_dir; " + kIntact + ")");
+    }
+  }
+  rlimit limit;
+  if (getrlimit(RLIMIT_FSIZE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY &&
+      file_bytes() + (uint64_t{64} << 20) >= static_cast<uint64_t>(limit.rlim_cur)) {
+    return core::Status::IOError(status.message() + " (the disk is full as far as this process may write: data.mdb " +
+                                 "reached the file-size limit, ulimit -f, of " + std::to_string(limit.rlim_cur) +
+                                 " bytes; raise it and run again; every batch committed before this one is intact)");
+  }
+  return status;
 }
 
 core::Status Store::Read(const std::function<core::Status(Txn&)>& body) {

@@ -126,6 +126,7 @@ class Store {
 
  private:
   core::Status Grow();
+  core::Status ExplainWriteFailure(const core::Status& status) const;
   core::Status AdoptResize();
   // Takes resize_gate_ shared, after passing resize_turnstile_.
   std::shared_lock<std::shared_mutex> EnterResizeGate() const;
