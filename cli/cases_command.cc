@@ -84,14 +84,14 @@ int RunPull(const CasesOptions& options) {
 }
 
 int RunFinish(const CasesOptions& options, store::Finish finish, const char* verb) {
-  std::vector<uint64_t> numbers;
+  std::vector<store::LeaseRef> refs;
   for (const std::string& id : options.case_ids) {
-    std::optional<uint64_t> number = store::ParseCaseId(id);
-    if (!number) {
-      spdlog::error("'{}' is not a case id (they look like c-00000042)", id);
+    std::optional<store::LeaseRef> ref = store::ParseCaseOrLeaseId(id);
+    if (!ref) {
+      spdlog::error("'{}' is not a case id or lease id (they look like c-00000042 and c-00000042.3)", id);
       return kExitBadInput;
     }
-    numbers.push_back(*number);
+    refs.push_back(*ref);
   }
   std::optional<core::Config> config = LoadConfigOrReport(options.config, /*with_secrets=*/false);
   if (!config) return kExitBadInput;
@@ -99,17 +99,18 @@ int RunFinish(const CasesOptions& options, store::Finish finish, const char* ver
   if (!store) return kExitFailure;
   int exit_code = kExitOk;
   // One transaction per case: one that cannot be finished does not hold back the others.
-  for (uint64_t number : numbers) {
+  for (size_t i = 0; i < refs.size(); ++i) {
+    const uint64_t number = refs[i].number;
     const int64_t now_ms = core::NowMillis();
     store::CaseRecord finished;
     core::Status status = store->Write([&](store::Txn& txn) -> core::Status {
-      core::Result<store::CaseRecord> record = store::FinishCase(txn, number, finish, now_ms);
+      core::Result<store::CaseRecord> record = store::FinishCase(txn, number, finish, now_ms, refs[i].generation);
       if (!record) return record.error();
       finished = std::move(*record);
       return core::Status::Ok();
     });
     if (!status.ok()) {
-      spdlog::error("cases {} {}: {}", verb, store::CaseId(number), status.message());
+      spdlog::error("cases {} {}: {}", verb, options.case_ids[i], status.message());
       exit_code = kExitFailure;
       continue;
     }
@@ -152,7 +153,10 @@ Runner RegisterCases(CLI::App& app) {
   for (const FinishCommand& command : kFinishes) {
     CLI::App* sub = cases->add_subcommand(command.name, command.help);
     add_config(sub);
-    sub->add_option("case_ids", options->case_ids, "Case ids (c-…)")->required();
+    sub->add_option("case_ids", options->case_ids,
+                    "Case ids (c-00000042), or lease ids from pull (c-00000042.3) to act only while that lease "
+                    "is still yours")
+        ->required();
     finishers.emplace_back(sub, &command);
   }
   return [options, cases, list, pull, finishers]() -> int {

@@ -102,6 +102,27 @@ std::optional<uint64_t> ParseCaseId(std::string_view id) {
   return number;
 }
 
+std::string LeaseId(uint64_t number, uint32_t generation) {
+  return CaseId(number) + "." + std::to_string(generation);
+}
+
+std::optional<LeaseRef> ParseCaseOrLeaseId(std::string_view id) {
+  LeaseRef ref;
+  const size_t dot = id.find('.');
+  if (dot != std::string_view::npos) {
+    uint32_t generation = 0;
+    const std::string_view digits = id.substr(dot + 1);
+    auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), generation);
+    if (digits.empty() || ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
+    ref.generation = generation;
+    id = id.substr(0, dot);
+  }
+  std::optional<uint64_t> number = ParseCaseId(id);
+  if (!number) return std::nullopt;
+  ref.number = *number;
+  return ref;
+}
+
 std::string EncodeCase(const CaseRecord& record) {
   std::string out;
   Encoder e(out);
@@ -121,6 +142,7 @@ std::string EncodeCase(const CaseRecord& record) {
   e.Fixed(record.last_post_ms);
   e.Fixed(record.lease_until_ms);
   e.Fixed(record.leased_version);
+  e.Fixed(record.lease_generation);
   e.Fixed(record.post_count);
   e.Fixed(static_cast<uint32_t>(record.posts.size()));
   for (const CasePost& post : record.posts) {
@@ -147,7 +169,7 @@ core::Result<CaseRecord> DecodeCase(uint64_t number, std::string_view bytes) {
             d.String(record.source) && d.String(record.author) && d.String(record.author_key) &&
             d.Strings(record.categories) && d.Strings(record.signals) && d.Fixed(record.opened_ms) &&
             d.Fixed(record.updated_ms) && d.Fixed(record.last_post_ms) && d.Fixed(record.lease_until_ms) &&
-            d.Fixed(record.leased_version) && d.Fixed(record.post_count) && d.Fixed(stored_posts) &&
+            d.Fixed(record.leased_version) && d.Fixed(record.lease_generation) && d.Fixed(record.post_count) && d.Fixed(stored_posts) &&
             stored_posts <= CaseRecord::kMaxStoredPosts;
   record.state = static_cast<CaseState>(state);
   record.severity = static_cast<core::Severity>(severity);
@@ -198,6 +220,8 @@ void AppendCaseJson(std::string& out, const CaseRecord& record, int64_t now_ms) 
   out += ",\"updated_at\":";
   core::AppendJsonString(out, core::FormatRfc3339Millis(record.updated_ms));
   if (lease_live) {
+    out += ",\"lease_id\":";
+    core::AppendJsonString(out, LeaseId(record.number, record.lease_generation));
     out += ",\"lease_expires_at\":";
     core::AppendJsonString(out, core::FormatRfc3339Millis(record.lease_until_ms));
   }

@@ -59,6 +59,7 @@ struct CaseRecord {
   int64_t last_post_ms = 0;    // time of the newest post (its created_at, else its commit time)
   int64_t lease_until_ms = 0;  // meaningful in kLeased
   uint32_t leased_version = 0; // version handed out by the current lease
+  uint32_t lease_generation = 0;  // +1 per pull: names one lease, so a stale holder can be told apart
   uint32_t post_count = 0;
   std::vector<CasePost> posts;
 
@@ -69,6 +70,16 @@ struct CaseRecord {
 std::string CaseId(uint64_t number);
 std::optional<uint64_t> ParseCaseId(std::string_view id);
 
+// A lease id names one lease of one case: "c-00000042.3" is the third pull of case 42. A consumer
+// that acks with it cannot finish a case whose lease expired and went to someone else.
+struct LeaseRef {
+  uint64_t number = 0;
+  std::optional<uint32_t> generation;  // absent for a plain case id
+};
+std::string LeaseId(uint64_t number, uint32_t generation);
+// Accepts "c-00000042" or "c-00000042.3".
+std::optional<LeaseRef> ParseCaseOrLeaseId(std::string_view id);
+
 // Binary record format of the cases table. DecodeCase returns Corruption naming the case when the
 // bytes do not decode.
 std::string EncodeCase(const CaseRecord& record);
@@ -76,7 +87,7 @@ core::Result<CaseRecord> DecodeCase(uint64_t number, std::string_view bytes);
 
 // One line of `earshot cases list/pull` (no newline):
 // {"case_id","version","state","urgency","severity","brand","author","source","categories",
-//  "signals","opened_at","updated_at"[,"lease_expires_at"],"post_count","posts":[{"id","source",
+//  "signals","opened_at","updated_at"[,"lease_id","lease_expires_at"],"post_count","posts":[{"id","source",
 //  "text","url","created_at","urgency","severity"}]}
 // A lease that has expired by `now_ms` is shown as state "queued": that is what a pull would see.
 void AppendCaseJson(std::string& out, const CaseRecord& record, int64_t now_ms);

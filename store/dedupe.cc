@@ -58,13 +58,14 @@ std::string NormalizeForRepost(std::string_view text) {
   size_t start = 0;
   while (start < text.size() && IsSpace(text[start])) ++start;
   text.remove_prefix(start);
-  // "RT @handle: text" is how a retweet of text arrives from most firehoses.
-  if (text.size() > 4 && (text.substr(0, 4) == "RT @" || text.substr(0, 4) == "rt @")) {
+  // "RT @handle: text" is how a retweet of text arrives from most firehoses; a retweet of a
+  // retweet stacks them.
+  while (text.size() > 4 && (text.substr(0, 4) == "RT @" || text.substr(0, 4) == "rt @")) {
     const size_t colon = text.find(':');
     const size_t space = text.find(' ', 3);
-    if (colon != std::string_view::npos && (space == std::string_view::npos || colon < space)) {
-      text.remove_prefix(colon + 1);
-    }
+    if (colon == std::string_view::npos || (space != std::string_view::npos && colon > space)) break;
+    text.remove_prefix(colon + 1);
+    while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
   }
   std::string out;
   out.reserve(text.size());

@@ -73,8 +73,8 @@ core::Status ReturnExpiredLeases(Txn& txn, int64_t now_ms) {
 
 // Queue order: urgency descending, then case number ascending (oldest first).
 bool QueueOrder(const CaseRecord& a, const CaseRecord& b) {
-  const long ua = std::lround(a.urgency * 100), ub = std::lround(b.urgency * 100);
-  return ua != ub ? ua > ub : a.number < b.number;
+  const std::string ka = ReadyKey(a), kb = ReadyKey(b);  // exactly the order pull uses
+  return ka < kb;
 }
 
 }  // namespace
@@ -128,6 +128,7 @@ core::Result<std::vector<CaseRecord>> PullCases(Txn& txn, int64_t now_ms, size_t
     current.state = CaseState::kLeased;
     current.lease_until_ms = now_ms + std::max<int64_t>(lease_ms, 1);
     current.leased_version = current.version;
+    ++current.lease_generation;
     current.updated_ms = now_ms;
     EARSHOT_RETURN_IF_ERROR(SaveCase(txn, &*previous, current));
     pulled.push_back(std::move(current));
@@ -135,11 +136,21 @@ core::Result<std::vector<CaseRecord>> PullCases(Txn& txn, int64_t now_ms, size_t
   return pulled;
 }
 
-core::Result<CaseRecord> FinishCase(Txn& txn, uint64_t number, Finish finish, int64_t now_ms) {
+core::Result<CaseRecord> FinishCase(Txn& txn, uint64_t number, Finish finish, int64_t now_ms,
+                                    std::optional<uint32_t> lease_generation) {
   core::Result<std::optional<CaseRecord>> loaded = LoadCase(txn, number);
   if (!loaded) return loaded.error();
   if (!loaded->has_value()) return core::Status::NotFound("no case " + CaseId(number));
   const CaseRecord& previous = **loaded;
+  if (lease_generation &&
+      (previous.state != CaseState::kLeased || previous.lease_generation != *lease_generation)) {
+    return core::Status::InvalidArgument(
+        "lease " + LeaseId(number, *lease_generation) + " is no longer held (the case is " +
+        std::string(CaseStateName(previous.state)) +
+        (previous.lease_generation != *lease_generation ? ", under lease " + LeaseId(number, previous.lease_generation)
+                                                        : std::string()) +
+        "): it expired or was finished, so the case may have gone to another consumer");
+  }
   CaseRecord current = previous;
   const std::string state_name(CaseStateName(previous.state));
   switch (finish) {

@@ -52,8 +52,11 @@ enum class Finish {
   kResolve,  // any unresolved state → resolved, and the author's history records it
 };
 // NotFound for an unknown case; InvalidArgument when the transition does not apply (acking a case
-// that is not leased, resolving a resolved one), naming the case and its state.
-core::Result<CaseRecord> FinishCase(Txn& txn, uint64_t number, Finish finish, int64_t now_ms);
+// that is not leased, resolving a resolved one), naming the case and its state. With a lease
+// generation (from a lease id), the case must still be held under that very lease: a consumer
+// whose lease expired and whose case was pulled by someone else gets InvalidArgument saying so.
+core::Result<CaseRecord> FinishCase(Txn& txn, uint64_t number, Finish finish, int64_t now_ms,
+                                    std::optional<uint32_t> lease_generation = std::nullopt);
 
 enum class StateFilter { kOpen, kAll, kQueued, kLeased, kAcked, kResolved };
 // "open" (queued or leased), "all", or one state name.

@@ -50,6 +50,7 @@ CaseRecord FullRecord() {
   record.last_post_ms = kOpenedMs + 60000;
   record.lease_until_ms = kOpenedMs + 3600000;
   record.leased_version = 2;
+  record.lease_generation = 4;
   record.AddPost(MakePost("1", "my router is down", 45, core::Severity::kHigh));
   CasePost odd = MakePost("2", "quote \" backslash \\ newline \n tab \t nul ", 0, core::Severity::kNone);
   odd.text.push_back('\0');
@@ -220,6 +221,21 @@ TEST(CaseRecord, ParseCaseIdRejectsAnythingElse) {
   expect_rejected({"c-18446744073709551616", "c-99999999999999999999999"});  // beyond uint64
 }
 
+TEST(CaseRecord, LeaseIdsRoundTripAndPlainCaseIdsHaveNoGeneration) {
+  EXPECT_EQ(LeaseId(42, 3), "c-00000042.3");
+  std::optional<LeaseRef> lease = ParseCaseOrLeaseId("c-00000042.3");
+  ASSERT_TRUE(lease.has_value());
+  EXPECT_EQ(lease->number, 42u);
+  EXPECT_EQ(lease->generation, std::optional<uint32_t>(3));
+  std::optional<LeaseRef> plain = ParseCaseOrLeaseId("c-00000042");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_EQ(plain->number, 42u);
+  EXPECT_FALSE(plain->generation.has_value());
+  for (const char* bad : {"c-00000042.", "c-00000042.x", "c-00000042.3.1", "c-.3", "x-1.2", "c-1.-2", ".3"}) {
+    EXPECT_FALSE(ParseCaseOrLeaseId(bad).has_value()) << bad;
+  }
+}
+
 TEST(CaseRecord, CaseStateNamesAreTheContractSpelling) {
   EXPECT_EQ(CaseStateName(CaseState::kQueued), "queued");
   EXPECT_EQ(CaseStateName(CaseState::kLeased), "leased");
@@ -304,7 +320,8 @@ TEST(CaseRecord, JsonHasTheContractFieldsInOrder) {
   EXPECT_EQ(json.Keys(),
             (std::vector<std::string>{"case_id", "version", "state", "urgency", "severity", "brand", "author",
                                       "source", "categories", "signals", "opened_at", "updated_at",
-                                      "lease_expires_at", "post_count", "posts"}));
+                                      "lease_id", "lease_expires_at", "post_count", "posts"}));
+  EXPECT_EQ(json.String("lease_id"), "c-00000042.4");
   EXPECT_EQ(json.String("case_id"), "c-00000042");
   EXPECT_EQ(json.Number("version"), 3);
   EXPECT_EQ(json.String("state"), "leased");
@@ -359,6 +376,7 @@ TEST(CaseRecord, JsonShowsLeaseExpiryOnlyForALiveLease) {
     const CaseJson json(record, record.lease_until_ms - 1);
     EXPECT_EQ(json.String("state"), "leased");
     EXPECT_TRUE(json.Has("lease_expires_at"));
+    EXPECT_TRUE(json.Has("lease_id"));
   }
   {
     SCOPED_TRACE("lease expired just now: what a pull would see");

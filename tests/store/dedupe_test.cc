@@ -127,8 +127,9 @@ TEST(Dedupe, NormalizeForRepostStripsRetweetPrefixCaseAndWhitespace) {
       {"RT @bob says: hi", "rt @bob says: hi"},
       {"RT @bob:", ""},
       {"RT bob: x", "rt bob: x"},
-      // Only one prefix is stripped.
-      {"RT @a: RT @b: text", "rt @b: text"},
+      // A retweet of a retweet is the same text too.
+      {"RT @a: RT @b: text", "text"},
+      {"RT @a: RT b: text", "rt b: text"},
       {"", ""},
       {"   ", ""},
       // Only ASCII letters change case; other bytes are kept as they are.

@@ -332,6 +332,43 @@ TEST(Queue, ExpiredLeasesReturnToTheQueueAndCanBeLeasedAgain) {
   EXPECT_EQ(PullNumbers(*store, kNow + 501, 10), (Numbers{1}));
 }
 
+// The stale-consumer problem: A's lease expires, B pulls the case, then A acks. With the lease id
+// from its pull, A's ack is refused and B's goes through.
+TEST(Queue, AckWithALeaseIdOnlyWorksWhileThatLeaseIsHeld) {
+  TempDir temp;
+  std::unique_ptr<Store> store = OpenStore(temp.path());
+  ASSERT_NE(store, nullptr);
+  AddCases(*store, {50});
+  const std::vector<CaseRecord> first = Pull(*store, kNow, 1, 500);
+  ASSERT_EQ(first.size(), 1u);
+  const std::vector<CaseRecord> second = Pull(*store, kNow + 600, 1, kLeaseMs);
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].lease_generation, first[0].lease_generation + 1);
+  auto finish = [&](uint32_t generation) -> core::Result<CaseRecord> {
+    std::optional<CaseRecord> finished;
+    core::Status status = store->Write([&](Txn& txn) -> core::Status {
+      core::Result<CaseRecord> result = FinishCase(txn, 1, Finish::kAck, kNow + 700, generation);
+      if (!result) return result.error();
+      finished = std::move(*result);
+      return core::Status::Ok();
+    });
+    if (!status.ok()) return status;
+    return std::move(*finished);
+  };
+  core::Result<CaseRecord> stale = finish(first[0].lease_generation);
+  ASSERT_FALSE(stale);
+  EXPECT_TRUE(stale.error().IsInvalidArgument());
+  EXPECT_NE(stale.error().message().find("lease " + LeaseId(1, first[0].lease_generation) + " is no longer held"),
+            std::string::npos)
+      << stale.error().message();
+  EXPECT_EQ(StateOf(*store, 1), CaseState::kLeased);
+  core::Result<CaseRecord> current = finish(second[0].lease_generation);
+  ASSERT_TRUE(current) << current.error().ToString();
+  EXPECT_EQ(current->state, CaseState::kAcked);
+  // Once finished, the lease id is no longer held either.
+  EXPECT_FALSE(finish(second[0].lease_generation));
+}
+
 TEST(Queue, NonPositiveLeaseStillLeasesForOneMillisecond) {
   TempDir temp;
   std::unique_ptr<Store> store = OpenStore(temp.path());
