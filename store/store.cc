@@ -88,8 +88,9 @@ core::Result<std::unique_ptr<Store>> Store::Open(const std::filesystem::path& di
   if (int rc = mdb_env_set_mapsize(env, options.initial_map_bytes); rc != 0) {
     return FromMdbError(rc, "mdb_env_set_mapsize").WithContext(where);
   }
-  unsigned flags = MDB_NOTLS;
-  if (options.relaxed_meta_sync) flags |= MDB_NOMETASYNC;
+  // Fully synchronous commits (data pages, then the meta page): a committed batch survives a
+  // machine crash, which the queue's delivery guarantee relies on.
+  const unsigned flags = MDB_NOTLS;
   if (int rc = mdb_env_open(env, dir.c_str(), flags, 0644); rc != 0) {
     core::Status status = FromMdbError(rc, "mdb_env_open");
     if (rc == MDB_INVALID || rc == MDB_VERSION_MISMATCH) {

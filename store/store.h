@@ -57,9 +57,6 @@ inline constexpr int kTableCount = 8;
 
 struct StoreOptions {
   size_t initial_map_bytes = size_t{64} << 20;  // grows by doubling on demand
-  // Skip fsync of the meta page (MDB_NOMETASYNC): keeps integrity, but a *machine* crash may undo
-  // the last committed batch (a process crash never does). Off by default.
-  bool relaxed_meta_sync = false;
   // Consumers (`earshot cases ...`) should not conjure an empty queue out of a typo in data_dir.
   bool create_if_missing = true;
 };
