@@ -327,6 +327,9 @@ int RunRun(const RunOptions& options) {
     return kExitFailure;
   }
   spdlog::info("run: {} in {:.2f} s{}", Summary(stats, seconds), seconds, control.stop ? " (stopped by signal)" : "");
+  spdlog::debug("store: {} transactions, {:.2f} s applying batches, {:.2f} s in Write including commits",
+                stats.batches.load(), static_cast<double>(stats.store_body_us.load()) / 1e6,
+                static_cast<double>(stats.store_commit_us.load()) / 1e6);
   if (options.once && stats.source_errors > 0) {
     spdlog::error("{} source read(s) failed (see above); what was read is committed", stats.source_errors.load());
     return kExitFailure;

@@ -280,7 +280,10 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       uint64_t posts = 0, duplicates = 0, complaints = 0, reposts = 0, opened = 0, updated = 0;
     } counts;
     const int64_t now_ms = core::NowMillis();
+    const int64_t write_start_us = SteadyMicros();
+    int64_t body_us = 0;
     core::Status status = impl.store.Write([&](store::Txn& txn) -> core::Status {
+      const int64_t body_start_us = SteadyMicros();
       counts = Counts{};  // the body re-runs from scratch if the map had to grow
       for (size_t i = 0; i < batch->count; ++i) {
         Item& item = batch->items[i];
@@ -314,8 +317,11 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       if (batch->cursor_moved && !batch->cursor.empty()) {
         EARSHOT_RETURN_IF_ERROR(store::SaveCursor(txn, source_id, batch->cursor));
       }
+      body_us = SteadyMicros() - body_start_us;
       return core::Status::Ok();
     });
+    stats_.store_body_us += static_cast<uint64_t>(body_us);
+    stats_.store_commit_us += static_cast<uint64_t>(SteadyMicros() - write_start_us);
     if (!status.ok()) {
       commit_failure = status;
       failed = true;

@@ -58,6 +58,8 @@ struct PipelineStats {
   std::atomic<uint64_t> batches{0};        // committed transactions
   std::atomic<uint64_t> source_errors{0};  // failed reads of a source (each retried next poll)
   std::atomic<uint64_t> latency_total_us{0};  // Σ (commit time − batch read time) over batches
+  std::atomic<uint64_t> store_body_us{0};     // Σ time applying batches in their transactions
+  std::atomic<uint64_t> store_commit_us{0};   // Σ time in Store::Write, fsyncs included
 };
 
 // Receives what the operator should see, from the commit stage (one thread at a time).
