@@ -31,16 +31,28 @@ void PrintCase(const store::CaseRecord& record, int64_t now_ms) {
   std::fwrite(line.data(), 1, line.size(), stdout);
 }
 
+// Loads the config (no secrets: a consumer needs none) and opens its existing data directory.
+// On failure prints why and sets `exit_code`: 2 for a bad config, 1 for an unusable directory.
+std::unique_ptr<store::Store> OpenQueue(const std::string& config_path, int& exit_code) {
+  std::optional<core::Config> config = LoadConfigOrReport(config_path, /*with_secrets=*/false);
+  if (!config) {
+    exit_code = kExitBadInput;
+    return nullptr;
+  }
+  std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/false);
+  if (!store) exit_code = kExitFailure;
+  return store;
+}
+
 int RunList(const CasesOptions& options) {
   const std::optional<store::StateFilter> filter = store::ParseStateFilter(options.state);
   if (!filter) {
     spdlog::error("--state must be open, all, queued, leased, acked or resolved, not '{}'", options.state);
     return kExitBadInput;
   }
-  std::optional<core::Config> config = LoadConfigOrReport(options.config, /*with_secrets=*/false);
-  if (!config) return kExitBadInput;
-  std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/false);
-  if (!store) return kExitFailure;
+  int open_failure = kExitOk;
+  std::unique_ptr<store::Store> store = OpenQueue(options.config, open_failure);
+  if (!store) return open_failure;
   const int64_t now_ms = core::NowMillis();
   core::Status status = store->Read([&](store::Txn& txn) -> core::Status {
     core::Result<std::vector<store::CaseRecord>> cases = store::ListCases(txn, *filter, now_ms, options.limit);
@@ -60,10 +72,9 @@ int RunPull(const CasesOptions& options) {
     spdlog::error("--lease must be a positive number of seconds");
     return kExitBadInput;
   }
-  std::optional<core::Config> config = LoadConfigOrReport(options.config, /*with_secrets=*/false);
-  if (!config) return kExitBadInput;
-  std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/false);
-  if (!store) return kExitFailure;
+  int open_failure = kExitOk;
+  std::unique_ptr<store::Store> store = OpenQueue(options.config, open_failure);
+  if (!store) return open_failure;
   const int64_t now_ms = core::NowMillis();
   std::vector<store::CaseRecord> pulled;
   core::Status status = store->Write([&](store::Txn& txn) -> core::Status {
@@ -93,10 +104,9 @@ int RunFinish(const CasesOptions& options, store::Finish finish, const char* ver
     }
     refs.push_back(*ref);
   }
-  std::optional<core::Config> config = LoadConfigOrReport(options.config, /*with_secrets=*/false);
-  if (!config) return kExitBadInput;
-  std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/false);
-  if (!store) return kExitFailure;
+  int open_failure = kExitOk;
+  std::unique_ptr<store::Store> store = OpenQueue(options.config, open_failure);
+  if (!store) return open_failure;
   int exit_code = kExitOk;
   // One transaction per case: one that cannot be finished does not hold back the others.
   for (size_t i = 0; i < refs.size(); ++i) {

@@ -1,6 +1,5 @@
 #include "core/config.h"
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -20,6 +19,8 @@
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include "core/yaml_documents.h"
 
 namespace earshot::core {
 namespace {
@@ -187,42 +188,6 @@ Result<std::string> ReadFile(const fs::path& file) {
   // fopen succeeds on a directory; the read is what fails (EISDIR).
   if (std::ferror(in.get())) return Status::FromErrno("read", file.string(), errno);
   return text;
-}
-
-// Notes where a second YAML document starts, if there is one. Only document starts matter.
-class DocumentCounter : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++documents_ == 2) second_ = mark;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t, const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t, YAML::EmitterStyle::value) override {
-  }
-  void OnMapEnd() override {}
-
-  std::optional<YAML::Mark> second() const { return second_; }
-
- private:
-  int documents_ = 0;
-  std::optional<YAML::Mark> second_;
-};
-
-// Where a second document starts. YAML::Load silently reads only the first, so settings after a
-// stray `---` would be ignored. Not YAML::LoadAll: in yaml-cpp 0.7 it can loop forever on some
-// malformed input (see matchers/rule_loader.cc); asking for at most two documents bounds the work.
-std::optional<YAML::Mark> FindSecondDocument(const std::string& text) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentCounter counter;
-  for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
-  }
-  return counter.second();
 }
 
 // Walks the parsed document once, filling a Config and collecting every problem on the way, so a
@@ -666,7 +631,7 @@ Result<Config> LoadConfig(const std::filesystem::path& file, GetEnv getenv) {
   try {
     const YAML::Node root = YAML::Load(*text);  // the first document; throws on a syntax error
     ConfigReader reader(file, getenv);
-    if (std::optional<YAML::Mark> second = FindSecondDocument(*text)) {
+    if (std::optional<YAML::Mark> second = FindSecondYamlDocument(*text)) {
       reader.Report(LocationOf(*second), "only one YAML document per config file is allowed");
     }
     reader.ReadDocument(root);

@@ -1,6 +1,5 @@
 #include "matchers/rule_loader.h"
 
-#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -17,6 +16,7 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/yaml_documents.h"
 #include "matchers/internal/rule_file_reader.h"
 
 namespace earshot::matchers {
@@ -83,45 +83,6 @@ void LoadFile(const fs::path& path, LoadOutcome& outcome) {
   LoadRulesFromText(text, path.string(), outcome);
 }
 
-// Notes where a second YAML document starts, if there is one. Only the start of documents
-// matters; the content is read by YAML::Load.
-class DocumentCounter : public YAML::EventHandler {
- public:
-  void OnDocumentStart(const YAML::Mark& mark) override {
-    if (++documents_ == 2) second_ = mark;
-  }
-  void OnDocumentEnd() override {}
-  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
-  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                const std::string&) override {}
-  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                       YAML::EmitterStyle::value) override {}
-  void OnSequenceEnd() override {}
-  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
-                  YAML::EmitterStyle::value) override {}
-  void OnMapEnd() override {}
-
-  std::optional<YAML::Mark> second() const { return second_; }
-
- private:
-  int documents_ = 0;
-  std::optional<YAML::Mark> second_;
-};
-
-// Where a second document starts. Not YAML::LoadAll: in yaml-cpp 0.7 it loops forever, allocating,
-// on some malformed input where the parser keeps reporting empty documents without consuming
-// anything (found by tests/fuzz/rule_loader_fuzz; fixed upstream by jbeder/yaml-cpp#1319). Asking
-// for at most two documents bounds the work.
-std::optional<YAML::Mark> FindSecondDocument(const std::string& text) {
-  std::istringstream in(text);
-  YAML::Parser parser(in);
-  DocumentCounter counter;
-  for (int i = 0; i < 2 && parser.HandleNextDocument(counter); ++i) {
-  }
-  return counter.second();
-}
-
 std::string KnownIds(const auto& items) {
   std::string out;
   for (const auto& item : items) {
@@ -158,7 +119,7 @@ void LoadRulesFromText(std::string_view yaml, std::string_view file_name, LoadOu
   try {
     const std::string text(yaml);
     const YAML::Node root = YAML::Load(text);  // the first document; throws on a syntax error
-    if (std::optional<YAML::Mark> second = FindSecondDocument(text)) {
+    if (std::optional<YAML::Mark> second = core::FindSecondYamlDocument(text)) {
       outcome.diagnostics.push_back(Diagnostic{internal::LocationOf(*second, file), "",
                                                "only one YAML document per file is allowed"});
     }

@@ -12,8 +12,7 @@
 #include <vector>
 
 #include "core/line_reader.h"
-#include "core/post_json.h"
-#include "matchers/scanner.h"
+#include "triage/internal/triage_worker.h"
 #include "triage/result_json.h"
 
 namespace earshot::triage {
@@ -40,11 +39,10 @@ struct Batch {
   core::Status failure;  // set by the parallel stage when matching itself failed
 };
 
-// What each worker thread keeps between batches: a parser and a scanner with its own scratch.
-struct WorkerState {
-  core::PostParser parser;
-  std::optional<matchers::Scanner> scanner;
-  core::Status init_failure;
+// A worker thread's parser and scanner, plus its reusable matched-rule buffer.
+struct Worker {
+  explicit Worker(const std::shared_ptr<const matchers::Database>& database) : triage(database) {}
+  internal::TriageWorker triage;
   std::vector<uint32_t> matched;
 };
 
@@ -52,22 +50,21 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos;
 }
 
-void ProcessItem(Item& item, WorkerState& worker, const Scorer& scorer, core::Status& failure) {
-  bool repaired = false;
-  core::Result<core::Post> parsed = worker.parser.Parse(item.line, &repaired);
-  if (!parsed) {
-    item.state = ItemState::kSkipped;
-    item.reason = parsed.error().message();
-    return;
-  }
-  item.state = ItemState::kPost;
-  item.repaired = repaired;
-  item.post = std::move(*parsed);
-  if (core::Status status = worker.scanner->Scan(item.post.text, worker.matched); !status.ok()) {
+void ProcessItem(Item& item, Worker& worker, const Scorer& scorer, core::Status& failure) {
+  internal::LineTriage outcome;
+  core::Status status = internal::TriageLine(worker.triage, scorer, item.line, item.post, worker.matched,
+                                             item.result, outcome);
+  if (!status.ok()) {
     failure = status.WithContext("line " + std::to_string(item.line_number));
     return;
   }
-  item.result = scorer.Score(item.post, worker.matched, AuthorHistory{});
+  if (!outcome.is_post) {
+    item.state = ItemState::kSkipped;
+    item.reason = std::move(outcome.reason);
+    return;
+  }
+  item.state = ItemState::kPost;
+  item.repaired = outcome.repaired;
   item.json.clear();
   AppendTriageResultJson(item.json, item.post, item.result);
 }
@@ -87,16 +84,7 @@ core::Result<BatchStats> TriageStream(std::FILE* input, std::shared_ptr<const ma
   std::vector<Batch> ring(tokens);
   for (Batch& batch : ring) batch.items.resize(batch_size);
 
-  tbb::enumerable_thread_specific<WorkerState> workers([&database] {
-    WorkerState state;
-    core::Result<matchers::Scanner> scanner = matchers::Scanner::Create(database);
-    if (scanner) {
-      state.scanner.emplace(std::move(*scanner));
-    } else {
-      state.init_failure = scanner.error();
-    }
-    return state;
-  });
+  tbb::enumerable_thread_specific<Worker> workers([&database] { return Worker(database); });
 
   core::LineReader reader(input);
   BatchStats stats;
@@ -146,9 +134,9 @@ core::Result<BatchStats> TriageStream(std::FILE* input, std::shared_ptr<const ma
   };
 
   auto match_stage = [&](Batch* batch) -> Batch* {
-    WorkerState& worker = workers.local();
-    if (!worker.init_failure.ok()) {
-      batch->failure = worker.init_failure;
+    Worker& worker = workers.local();
+    if (!worker.triage.init_failure.ok()) {
+      batch->failure = worker.triage.init_failure;
       return batch;
     }
     // No exception may leave a TBB filter (STYLE.md 6): bad_alloc becomes this batch's failure.

@@ -9,13 +9,12 @@
 #include <new>
 #include <optional>
 
-#include "core/post_json.h"
 #include "core/time.h"
-#include "matchers/scanner.h"
 #include "store/cursors.h"
 #include "store/case_record.h"
 #include "store/dedupe.h"
 #include "triage/case_builder.h"
+#include "triage/internal/triage_worker.h"
 #include "triage/scorer.h"
 
 namespace earshot::triage {
@@ -52,12 +51,6 @@ struct Batch {
   core::Status source_error;  // the source failed to read; reported by the commit stage
   core::Status failure;       // matching itself failed
   int64_t read_us = 0;
-};
-
-struct WorkerState {
-  core::PostParser parser;
-  std::optional<matchers::Scanner> scanner;
-  core::Status init_failure;
 };
 
 bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos; }
@@ -151,16 +144,8 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
   for (Batch& batch : ring) batch.items.resize(batch_size);
   size_t next_slot = 0;
 
-  tbb::enumerable_thread_specific<WorkerState> workers([&impl] {
-    WorkerState state;
-    core::Result<matchers::Scanner> scanner = matchers::Scanner::Create(impl.database);
-    if (scanner) {
-      state.scanner.emplace(std::move(*scanner));
-    } else {
-      state.init_failure = scanner.error();
-    }
-    return state;
-  });
+  tbb::enumerable_thread_specific<internal::TriageWorker> workers(
+      [&impl] { return internal::TriageWorker(impl.database); });
 
   std::atomic<bool> failed{false};
   core::Status commit_failure;
@@ -237,7 +222,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
   };
 
   auto triage_stage = [&](Batch* batch) -> Batch* {
-    WorkerState& worker = workers.local();
+    internal::TriageWorker& worker = workers.local();
     if (!worker.init_failure.ok()) {
       batch->failure = worker.init_failure;
       return batch;
@@ -247,20 +232,16 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       for (size_t i = 0; i < batch->count && batch->failure.ok(); ++i) {
         Item& item = batch->items[i];
         if (item.skipped) continue;
-        bool repaired = false;
-        core::Result<core::Post> parsed = worker.parser.Parse(item.line, &repaired);
-        if (!parsed) {
-          item.skipped = true;
-          item.reason = parsed.error().message();
-          continue;
-        }
-        item.repaired = repaired;
-        item.post = std::move(*parsed);
-        if (core::Status status = worker.scanner->Scan(item.post.text, item.matched); !status.ok()) {
+        internal::LineTriage outcome;
+        core::Status status =
+            internal::TriageLine(worker, impl.scorer, item.line, item.post, item.matched, item.result, outcome);
+        if (!status.ok()) {
           batch->failure = status.WithContext("line " + std::to_string(item.line_number));
           break;
         }
-        item.result = impl.scorer.Score(item.post, item.matched, AuthorHistory{});
+        item.skipped = !outcome.is_post;
+        item.reason = std::move(outcome.reason);
+        item.repaired = outcome.repaired;
       }
     } catch (const std::bad_alloc&) {
       batch->failure = core::Status::Internal("out of memory while triaging a batch");

@@ -1,0 +1,68 @@
+// The per-thread work both pipelines share (batch_triage.h, pipeline.h): parse one Post JSON line,
+// scan it, score it. Kept in one place so `earshot triage` and `earshot run` cannot drift apart.
+//
+// Thread safety: a TriageWorker belongs to one thread (tbb::enumerable_thread_specific); the
+// database and scorer it reads are immutable and shared.
+#ifndef EARSHOT_TRIAGE_INTERNAL_TRIAGE_WORKER_H_
+#define EARSHOT_TRIAGE_INTERNAL_TRIAGE_WORKER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/post.h"
+#include "core/post_json.h"
+#include "core/status.h"
+#include "matchers/database.h"
+#include "matchers/scanner.h"
+#include "triage/scorer.h"
+
+namespace earshot::triage::internal {
+
+struct TriageWorker {
+  core::PostParser parser;
+  std::optional<matchers::Scanner> scanner;
+  core::Status init_failure;  // scratch allocation failed: every batch on this thread reports it
+
+  explicit TriageWorker(const std::shared_ptr<const matchers::Database>& database) {
+    core::Result<matchers::Scanner> created = matchers::Scanner::Create(database);
+    if (created) {
+      scanner.emplace(std::move(*created));
+    } else {
+      init_failure = created.error();
+    }
+  }
+};
+
+// What one line turned into.
+struct LineTriage {
+  bool is_post = false;   // false: `reason` says why the line is not a post
+  bool repaired = false;  // invalid UTF-8 was replaced with U+FFFD
+  std::string reason;
+};
+
+// Parses `line` into `post`, scans it into `matched` and scores it into `result` with no author
+// history. A line that is not a valid post is not an error (see LineTriage); a matcher failure is.
+inline core::Status TriageLine(TriageWorker& worker, const Scorer& scorer, std::string_view line,
+                               core::Post& post, std::vector<uint32_t>& matched, TriageResult& result,
+                               LineTriage& outcome) {
+  outcome.repaired = false;
+  core::Result<core::Post> parsed = worker.parser.Parse(line, &outcome.repaired);
+  if (!parsed) {
+    outcome.is_post = false;
+    outcome.reason = parsed.error().message();
+    return core::Status::Ok();
+  }
+  outcome.is_post = true;
+  post = std::move(*parsed);
+  EARSHOT_RETURN_IF_ERROR(worker.scanner->Scan(post.text, matched));
+  result = scorer.Score(post, matched, AuthorHistory{});
+  return core::Status::Ok();
+}
+
+}  // namespace earshot::triage::internal
+
+#endif  // EARSHOT_TRIAGE_INTERNAL_TRIAGE_WORKER_H_
