@@ -244,17 +244,19 @@ int RunRun(const RunOptions& options) {
   std::optional<tbb::global_control> parallelism;
   if (threads > 0) parallelism.emplace(tbb::global_control::max_allowed_parallelism, static_cast<size_t>(threads));
 
+  // The data directory first: a second run is refused before it spends seconds compiling rules,
+  // and consumers can open the queue as soon as a run has started.
+  std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/true);
+  if (!store) return kExitFailure;
+  std::unique_ptr<RunLock> run_lock = RunLock::Acquire(config->data_dir);
+  if (!run_lock) return kExitFailure;
+
   RuleOptions rule_options;
   for (const auto& path : config->rules) rule_options.paths.push_back(path.string());
   rule_options.cache_dir = options.cache_dir;
   rule_options.no_cache = options.no_cache;
   std::shared_ptr<const matchers::Database> database = LoadDatabase(rule_options);
   if (!database) return kExitBadInput;
-
-  std::unique_ptr<store::Store> store = OpenStoreOrReport(*config, /*create_if_missing=*/true);
-  if (!store) return kExitFailure;
-  std::unique_ptr<RunLock> run_lock = RunLock::Acquire(config->data_dir);
-  if (!run_lock) return kExitFailure;
 
   std::vector<std::unique_ptr<crawler::Source>> sources;
   crawler::SourceOptions source_options;
