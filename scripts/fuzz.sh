@@ -9,8 +9,8 @@ build=build-fuzz
 CXX=clang++ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DEARSHOT_BUILD_FUZZ=ON -DEARSHOT_BUILD_TESTS=ON -DEARSHOT_SANITIZE=address,undefined \
   -DCMAKE_CXX_FLAGS=-fsanitize=fuzzer-no-link >/dev/null
-cmake --build "$build" --target post_parser_fuzz rule_loader_fuzz
-for target in post_parser_fuzz rule_loader_fuzz; do
+cmake --build "$build" --target post_parser_fuzz rule_loader_fuzz config_fuzz
+for target in post_parser_fuzz rule_loader_fuzz config_fuzz; do
   work=$(mktemp -d)
   mkdir -p "$work/corpus"
   cp tests/fuzz/corpus/"${target%_fuzz}"/* "$work/corpus"/
