@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace earshot::store {
@@ -80,6 +81,19 @@ std::string NormalizeForRepost(std::string_view text) {
     out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c);
   }
   return out;
+}
+
+bool IsRetweet(std::string_view text) {
+  while (!text.empty() && IsSpace(text.front())) text.remove_prefix(1);
+  if (text.size() <= 4 || (text.substr(0, 4) != "RT @" && text.substr(0, 4) != "rt @")) return false;
+  const size_t colon = text.find(':');
+  const size_t space = text.find(' ', 3);
+  return colon != std::string_view::npos && (space == std::string_view::npos || colon < space);
+}
+
+size_t CountWords(std::string_view normalized_text) {
+  if (normalized_text.empty()) return 0;
+  return static_cast<size_t>(std::count(normalized_text.begin(), normalized_text.end(), ' ')) + 1;
 }
 
 core::Result<std::optional<uint64_t>> FindRepost(Txn& txn, std::string_view normalized_text, int64_t time_ms,

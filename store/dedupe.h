@@ -26,6 +26,12 @@ core::Result<bool> MarkSeen(Txn& txn, std::string_view source, std::string_view 
 // runs of whitespace collapsed to one space, surrounding space trimmed.
 std::string NormalizeForRepost(std::string_view text);
 
+// True when `text` starts with a retweet marker ("RT @handle:"), whatever follows.
+bool IsRetweet(std::string_view text);
+
+// Words in a normalised text (runs separated by single spaces).
+size_t CountWords(std::string_view normalized_text);
+
 // If a complaint with the same normalised text was recorded at most `window_ms` before (or after)
 // `time_ms`, returns the case it went to. Otherwise nullopt.
 core::Result<std::optional<uint64_t>> FindRepost(Txn& txn, std::string_view normalized_text, int64_t time_ms,

@@ -10,6 +10,9 @@
 namespace earshot::triage {
 namespace {
 
+// Identical complaints of at least this many words from different authors count as copies.
+constexpr size_t kMinWordsForCopy = 8;
+
 void MergeInto(std::vector<std::string>& into, const std::vector<std::string>& from) {
   for (const std::string& value : from) {
     if (std::find(into.begin(), into.end(), value) == into.end()) into.push_back(value);
@@ -37,15 +40,27 @@ core::Result<CaseOutcome> CaseBuilder::File(store::Txn& txn, const core::Post& p
   outcome.result = result;
   const int64_t post_ms = core::ParseRfc3339Millis(post.created_at).value_or(now_ms);
   const std::string normalized = store::NormalizeForRepost(post.text);
-  core::Result<std::optional<uint64_t>> repost = store::FindRepost(txn, normalized, post_ms, window_ms_);
-  if (!repost) return repost.error();
-  if (repost->has_value()) {
-    outcome.kind = CaseOutcome::Kind::kRepost;
-    outcome.case_number = **repost;
-    return outcome;
+  const std::string& author_key = post.author_id.empty() ? post.author : post.author_id;
+  core::Result<std::optional<uint64_t>> earlier = store::FindRepost(txn, normalized, post_ms, window_ms_);
+  if (!earlier) return earlier.error();
+  if (earlier->has_value()) {
+    // The same words again are a repost when they say so ("RT @x:"), when they are long enough
+    // that two people would not write them independently, or when the same author sends them
+    // again. Short identical complaints from different people ("@acme no internet") are
+    // different customers, each with their own case.
+    bool repost = store::IsRetweet(post.text) || store::CountWords(normalized) >= kMinWordsForCopy;
+    if (!repost) {
+      core::Result<std::optional<store::CaseRecord>> filed = store::LoadCase(txn, **earlier);
+      if (!filed) return filed.error();
+      repost = filed->has_value() && (*filed)->source == post.source && (*filed)->author_key == author_key;
+    }
+    if (repost) {
+      outcome.kind = CaseOutcome::Kind::kRepost;
+      outcome.case_number = **earlier;
+      return outcome;
+    }
   }
 
-  const std::string& author_key = post.author_id.empty() ? post.author : post.author_id;
   static const std::vector<std::string> kNoBrand = {std::string()};
   const std::vector<std::string>& brands = result.brands.empty() ? kNoBrand : result.brands;
   for (size_t b = 0; b < brands.size(); ++b) {

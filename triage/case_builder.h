@@ -9,8 +9,10 @@
 // case adds the repetition signal (DESIGN.md §2). A case's urgency is the maximum of its posts';
 // the first time a case gets a second post it also gains the repetition weight once, capped at
 // the top of its severity band (the customer came back: that is repetition whatever they wrote).
-// Reposts: a complaint whose normalised text was already recorded within the window (a retweet,
-// a boost, a copy) joins nothing and opens nothing.
+// Reposts: a complaint whose normalised text was already filed within the window opens nothing and
+// joins nothing when it is a retweet ("RT @x: …"), a copy long enough (8+ words) that two people
+// would not write it independently, or the same author sending the same words again. Short
+// identical complaints from different people ("@acme no internet") are different customers.
 //
 // Thread safety: a CaseBuilder is used by the pipeline's serial commit stage only.
 #ifndef EARSHOT_TRIAGE_CASE_BUILDER_H_

@@ -142,6 +142,21 @@ TEST(Dedupe, NormalizeForRepostStripsRetweetPrefixCaseAndWhitespace) {
   EXPECT_EQ(NormalizeForRepost("RT @bob: Hello  World"), NormalizeForRepost("hello world"));
 }
 
+TEST(Dedupe, IsRetweetNeedsTheMarkerAtTheStart) {
+  EXPECT_TRUE(IsRetweet("RT @bob: hello"));
+  EXPECT_TRUE(IsRetweet("  rt @bob:hello"));
+  EXPECT_FALSE(IsRetweet("RT bob: hello"));
+  EXPECT_FALSE(IsRetweet("hello RT @bob: hello"));
+  EXPECT_FALSE(IsRetweet("RT @bob hello: world"));
+  EXPECT_FALSE(IsRetweet("RT @"));
+}
+
+TEST(Dedupe, CountWordsCountsNormalisedWords) {
+  EXPECT_EQ(CountWords(""), 0u);
+  EXPECT_EQ(CountWords("one"), 1u);
+  EXPECT_EQ(CountWords(NormalizeForRepost("  My ACME   router\tcaught fire ")), 5u);
+}
+
 TEST(Dedupe, FindRepostIsNulloptForUnrecordedText) {
   TempDir temp;
   std::unique_ptr<Store> store = OpenStore(temp.path());

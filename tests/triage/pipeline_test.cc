@@ -270,6 +270,20 @@ TEST_F(PipelineTest, RepostsByOtherAuthorsOpenNoCase) {
   EXPECT_EQ(Cases().size(), 1u);
 }
 
+TEST_F(PipelineTest, ShortIdenticalComplaintsFromDifferentPeopleAreDifferentCustomers) {
+  Append({PostLine("1", "@ana", "acme charged me twice"), PostLine("2", "@bo", "acme charged me twice"),
+          // Long enough that a second author writing exactly this is copying it.
+          PostLine("3", "@cy", "my acme account charged me twice for the same order this week"),
+          PostLine("4", "@dee", "My ACME account charged me twice for the same order this week")});
+  auto stats = RunOnce();
+  EXPECT_EQ(stats.complaints, 4u);
+  EXPECT_EQ(stats.reposts, 1u);
+  EXPECT_EQ(stats.opened, 3u);
+  std::set<std::string> authors;
+  for (const store::CaseRecord& record : Cases()) authors.insert(record.author);
+  EXPECT_EQ(authors, (std::set<std::string>{"@ana", "@bo", "@cy"}));
+}
+
 TEST_F(PipelineTest, PostsNamingTwoBrandsOpenACasePerBrand) {
   Append({PostLine("1", "@ana", "acme and zeta both charged me twice")});
   auto stats = RunOnce();
