@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cerrno>
@@ -329,9 +330,12 @@ int RunRun(const RunOptions& options) {
     return kExitFailure;
   }
   spdlog::info("run: {} in {:.2f} s{}", Summary(stats, seconds), seconds, control.stop ? " (stopped by signal)" : "");
-  spdlog::debug("store: {} transactions, {:.2f} s applying batches, {:.2f} s in Write including commits",
+  const uint64_t batches = std::max<uint64_t>(stats.batches.load(), 1);
+  spdlog::debug("store: {} transactions, {:.2f} s applying batches, {:.2f} s in Write including commits; "
+                "a batch waited {:.1f} ms on average from being read to being committed",
                 stats.batches.load(), static_cast<double>(stats.store_body_us.load()) / 1e6,
-                static_cast<double>(stats.store_commit_us.load()) / 1e6);
+                static_cast<double>(stats.store_commit_us.load()) / 1e6,
+                static_cast<double>(stats.latency_total_us.load()) / 1e3 / static_cast<double>(batches));
   if (options.once && stats.source_errors > 0) {
     spdlog::error("{} source read(s) failed (see above); what was read is committed", stats.source_errors.load());
     return kExitFailure;

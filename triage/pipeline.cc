@@ -39,7 +39,7 @@ struct Item {
   // Set by the commit stage: whether the post was new, and where it went.
   bool fresh = false;
   uint64_t case_number = 0;
-  std::optional<TriageResult> history_result;  // the result re-scored with history, if it changed
+  std::optional<TriageResult> history_result;  // a complaint's result with the author's history applied
 };
 
 struct Batch {
@@ -289,9 +289,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         }
         if (outcome->kind == CaseOutcome::Kind::kRepost) ++counts.reposts;
         item.case_number = outcome->case_number;
-        if (outcome->result.urgency != item.result.urgency || outcome->result.signals != item.result.signals) {
-          item.history_result = std::move(outcome->result);
-        }
+        item.history_result = std::move(outcome->result);
         counts.opened += static_cast<uint64_t>(outcome->cases_opened);
         counts.updated += static_cast<uint64_t>(outcome->cases_joined);
       }
@@ -308,18 +306,20 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       failed = true;
       return;
     }
+    // One pass after the commit: report bad lines and (if wanted) results, in input order.
+    const bool report_results = impl.reporter.wants_results();
+    uint64_t skipped = 0;
     for (size_t i = 0; i < batch->count; ++i) {
       const Item& item = batch->items[i];
       if (item.skipped) {
+        ++skipped;
         impl.reporter.OnBadLine(source_id, item.line_number, item.reason, /*skipped=*/true);
-      } else if (item.repaired) {
+        continue;
+      }
+      if (item.repaired) {
         impl.reporter.OnBadLine(source_id, item.line_number, "invalid UTF-8 replaced with U+FFFD", false);
       }
-    }
-    if (impl.reporter.wants_results()) {
-      for (size_t i = 0; i < batch->count; ++i) {
-        const Item& item = batch->items[i];
-        if (item.skipped || !item.fresh) continue;
+      if (report_results && item.fresh) {
         const std::string case_id = item.case_number != 0 ? store::CaseId(item.case_number) : std::string();
         impl.reporter.OnResult(item.post, item.history_result ? *item.history_result : item.result, case_id);
       }
@@ -328,8 +328,6 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       ++stats_.source_errors;
       impl.reporter.OnSourceError(source_id, batch->source_error);
     }
-    uint64_t skipped = 0;
-    for (size_t i = 0; i < batch->count; ++i) skipped += batch->items[i].skipped ? 1 : 0;
     stats_.lines += batch->count;
     stats_.skipped += skipped;
     stats_.posts += counts.posts;
