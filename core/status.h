@@ -27,6 +27,7 @@ enum class StatusCode {
   kUnavailable,      // a dependency refused for now (platform lacks CPU features, a server is down)
   kInternal,         // a library failed in a way the caller cannot fix (e.g. HS_NOMEM)
   kResourceExhausted,  // a bounded resource filled up and may be grown (an LMDB map: MDB_MAP_FULL)
+  kCancelled,        // the work was abandoned because its owner is shutting down
 };
 
 std::string_view StatusCodeName(StatusCode code);
@@ -57,6 +58,9 @@ class [[nodiscard]] Status {
   static Status ResourceExhausted(std::string message) {
     return Status(StatusCode::kResourceExhausted, std::move(message));
   }
+  static Status Cancelled(std::string message) {
+    return Status(StatusCode::kCancelled, std::move(message));
+  }
   // Builds an IOError from errno, naming the operation and the path ("open foo.yaml: No such file").
   static Status FromErrno(std::string_view operation, std::string_view path, int errno_value);
 
@@ -69,6 +73,7 @@ class [[nodiscard]] Status {
   bool IsCorruption() const { return code() == StatusCode::kCorruption; }
   bool IsIOError() const { return code() == StatusCode::kIOError; }
   bool IsResourceExhausted() const { return code() == StatusCode::kResourceExhausted; }
+  bool IsCancelled() const { return code() == StatusCode::kCancelled; }
   // "OK" or "<code name>: <message>".
   std::string ToString() const;
 
