@@ -8,6 +8,7 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libcurl4-openssl-dev libsimdjson-dev libhyperscan-dev libtbb-dev liblmdb-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
+  libpugixml-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Fuzzing and the sanitizer build use clang's runtime; optional elsewhere, so only with --dev.
