@@ -15,12 +15,13 @@ build: deps
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DEARSHOT_WERROR=$(WERROR) $(CMAKE_ARGS) >/dev/null
 	@cmake --build $(BUILD)
 
-# The main job on embedded defaults (examples/earshot.yaml): read the bundled sample posts, triage
-# them with the shipped rules and the example brands, commit cases to the queue in ./earshot-data,
-# then show the open cases, most urgent first. Running it again adds nothing: every post is seen.
+# The main job on embedded defaults (examples/earshot.yaml): start the replay server (recorded API
+# responses) on loopback, crawl its Mastodon, Reddit, Hacker News, Bluesky, WordPress and RSS
+# endpoints plus the bundled sample posts, triage them with the shipped rules and the example
+# brands, commit cases to the queue in ./earshot-data, then show the open cases, most urgent first.
+# Running it again adds nothing: every post is seen and every cursor has moved.
 run: build
-	@$(BUILD)/cli/earshot run --config examples/earshot.yaml --once
-	@$(BUILD)/cli/earshot cases list --config examples/earshot.yaml
+	@bash scripts/run-demo.sh $(BUILD)
 
 test: build
 	@bash scripts/check-layout.sh

@@ -20,6 +20,7 @@ Runner RegisterTriage(CLI::App& app);
 Runner RegisterRules(CLI::App& app);
 Runner RegisterExplain(CLI::App& app);
 Runner RegisterRun(CLI::App& app);
+Runner RegisterCrawl(CLI::App& app);  // run_command.cc: `earshot crawl`, the same job without rules
 Runner RegisterCases(CLI::App& app);
 
 }  // namespace earshot::cli

@@ -1,6 +1,11 @@
 // `earshot run --config FILE [--once]`: the main job. Reads the configured sources, triages, and
 // commits cases to the data directory's queue, batch by batch (triage/pipeline.h).
 //
+// `earshot crawl --config FILE [--once] --out FILE`: the same reading of sources, without rules or
+// cases: each batch's new posts are appended to FILE as Post JSONL and synced, then marked seen
+// with the sources' cursors in one transaction, so a second run writes only what is new (and a
+// crash between the two writes a batch again rather than losing it).
+//
 // Stopping: SIGINT or SIGTERM lets the batches already read finish and commit, then exits 0; a
 // second signal exits at once (still safe: LMDB commits are atomic, the next run resumes at the
 // last committed batch). Signals are taken by a dedicated thread with sigwait, so no handler and
@@ -12,6 +17,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +29,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +37,8 @@
 #include "cli/commands.h"
 #include "cli/config_loading.h"
 #include "cli/rule_loading.h"
+#include "core/post_json.h"
+#include "crawler/http/fetcher.h"
 #include "crawler/source.h"
 #include "store/cursors.h"
 #include "triage/pipeline.h"
@@ -45,6 +54,8 @@ struct RunOptions {
   std::string cache_dir;
   bool no_cache = false;
   std::string results;  // --results FILE: one triage result line per new post ("-": stdout)
+  bool crawl = false;   // `earshot crawl`: no rules, no cases
+  std::string out;      // crawl --out FILE ("-": stdout)
 };
 
 // Shared between the main thread, the signal thread and the progress thread.
@@ -125,7 +136,10 @@ class LogReporter : public triage::PipelineReporter {
     spdlog::warn("source {}: line {}: {}{}", source_id, line_number, reason, skipped ? " (skipped)" : "");
   }
   void OnSourceError(std::string_view source_id, const core::Status& status) override {
-    spdlog::error("source {}: {} (retrying at its next poll)", source_id, status.message());
+    // Network sources' messages already start with "source ID: ".
+    const std::string prefix = "source " + std::string(source_id) + ": ";
+    const bool named = status.message().compare(0, prefix.size(), prefix) == 0;
+    spdlog::error("{}{} (retrying at its next poll)", named ? "" : prefix, status.message());
   }
 
  private:
@@ -133,12 +147,44 @@ class LogReporter : public triage::PipelineReporter {
   std::string line_;
 };
 
+// `earshot crawl --out`: appends new posts as Post JSONL and makes them durable before the pipeline
+// marks them seen.
+class CrawlReporter : public LogReporter {
+ public:
+  CrawlReporter(std::FILE* out, std::string name) : LogReporter(nullptr), out_(out), name_(std::move(name)) {
+    struct stat info {};
+    sync_ = fstat(fileno(out_), &info) == 0 && S_ISREG(info.st_mode);
+  }
+  core::Status OnCrawled(std::span<const core::Post* const> posts) override {
+    buffer_.clear();
+    for (const core::Post* post : posts) {
+      core::AppendPostJson(buffer_, *post);
+      buffer_.push_back('\n');
+    }
+    if (std::fwrite(buffer_.data(), 1, buffer_.size(), out_) != buffer_.size() || std::fflush(out_) != 0 ||
+        (sync_ && fdatasync(fileno(out_)) != 0)) {
+      return core::Status::FromErrno("--out: write", name_, errno);
+    }
+    return core::Status::Ok();
+  }
+
+ private:
+  std::FILE* out_;
+  std::string name_;
+  bool sync_ = false;  // a regular file is synced per batch; a pipe or terminal cannot be
+  std::string buffer_;
+};
+
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
 };
 
-std::string Summary(const triage::PipelineStats& stats, double seconds) {
+std::string Summary(const triage::PipelineStats& stats, double seconds, bool crawl) {
   const double posts = static_cast<double>(stats.posts.load());
+  if (crawl) {
+    return fmt::format("{} new posts ({:.0f}/s), {} duplicates, {} skipped", stats.posts.load(),
+                       seconds > 0 ? posts / seconds : 0.0, stats.duplicates.load(), stats.skipped.load());
+  }
   return fmt::format(
       "{} posts ({:.0f}/s), {} complaints, {} cases opened, {} updated, {} duplicates, {} reposts, {} "
       "skipped",
@@ -149,8 +195,8 @@ std::string Summary(const triage::PipelineStats& stats, double seconds) {
 // On a terminal: one status line redrawn four times a second. Otherwise: a log line every 10 s.
 class ProgressReporter {
  public:
-  ProgressReporter(const triage::Pipeline& pipeline, RunControl& control)
-      : pipeline_(pipeline), control_(control), terminal_(isatty(STDERR_FILENO) == 1) {
+  ProgressReporter(const triage::Pipeline& pipeline, RunControl& control, bool crawl)
+      : pipeline_(pipeline), control_(control), crawl_(crawl), terminal_(isatty(STDERR_FILENO) == 1) {
     if (spdlog::get_level() > spdlog::level::info) return;  // --quiet
     thread_ = std::thread([this] { Loop(); });
   }
@@ -179,17 +225,18 @@ class ProgressReporter {
       std::string sources;
       for (const std::string& line : pipeline_.DescribeSources()) sources += " · " + line;
       if (terminal_) {
-        std::fprintf(stderr, "\r\033[K%s%s", Summary(pipeline_.stats(), seconds).c_str(), sources.c_str());
+        std::fprintf(stderr, "\r\033[K%s%s", Summary(pipeline_.stats(), seconds, crawl_).c_str(), sources.c_str());
         std::fflush(stderr);
         drew_ = true;
       } else {
-        spdlog::info("progress: {}{}", Summary(pipeline_.stats(), seconds), sources);
+        spdlog::info("progress: {}{}", Summary(pipeline_.stats(), seconds, crawl_), sources);
       }
     }
   }
 
   const triage::Pipeline& pipeline_;
   RunControl& control_;
+  bool crawl_;
   bool terminal_;
   bool drew_ = false;
   bool done_ = false;  // guarded by control_.mutex
@@ -233,7 +280,7 @@ int RunRun(const RunOptions& options) {
 
   std::optional<core::Config> config = LoadConfigOrReport(options.config, /*with_secrets=*/true);
   if (!config) return kExitBadInput;
-  if (config->queue.kind == core::QueueConfig::Kind::kRedis) {
+  if (config->queue.kind == core::QueueConfig::Kind::kRedis && !options.crawl) {
     spdlog::error("{}: queue.kind redis is not built yet (issue 6); use kind: lmdb", config->file.string());
     return kExitBadInput;
   }
@@ -252,16 +299,41 @@ int RunRun(const RunOptions& options) {
   std::unique_ptr<RunLock> run_lock = RunLock::Acquire(config->data_dir);
   if (!run_lock) return kExitFailure;
 
-  RuleOptions rule_options;
-  for (const auto& path : config->rules) rule_options.paths.push_back(path.string());
-  rule_options.cache_dir = options.cache_dir;
-  rule_options.no_cache = options.no_cache;
-  std::shared_ptr<const matchers::Database> database = LoadDatabase(rule_options);
-  if (!database) return kExitBadInput;
+  std::shared_ptr<const matchers::Database> database;
+  if (!options.crawl) {
+    RuleOptions rule_options;
+    for (const auto& path : config->rules) rule_options.paths.push_back(path.string());
+    rule_options.cache_dir = options.cache_dir;
+    rule_options.no_cache = options.no_cache;
+    database = LoadDatabase(rule_options);
+    if (!database) return kExitBadInput;
+  }
+
+  // One fetcher for every network source, declared before them so it outlives them.
+  std::unique_ptr<crawler::Fetcher> fetcher;
+  if (std::any_of(config->sources.begin(), config->sources.end(),
+                  [](const core::SourceConfig& source) { return crawler::IsNetworkKind(source.kind); })) {
+    crawler::FetcherOptions fetcher_options;
+    if (!config->http.user_agent.empty()) fetcher_options.user_agent = config->http.user_agent;
+    fetcher_options.request_timeout = config->http.timeout;
+    fetcher_options.max_attempts = config->http.attempts;
+    fetcher_options.backoff_base = config->http.backoff;
+    fetcher_options.backoff_cap = config->http.max_backoff;
+    // A one-shot run should not sit out an hour-long Retry-After: it reports the source instead.
+    if (options.once) fetcher_options.max_retry_wait = std::chrono::seconds(60);
+    core::Result<std::unique_ptr<crawler::Fetcher>> started = crawler::Fetcher::Start(fetcher_options);
+    if (!started) {
+      spdlog::error("starting the HTTP fetcher: {}", started.error().message());
+      return kExitFailure;
+    }
+    fetcher = std::move(*started);
+  }
 
   std::vector<std::unique_ptr<crawler::Source>> sources;
   crawler::SourceOptions source_options;
   source_options.once = options.once;
+  source_options.fetcher = fetcher.get();
+  source_options.stop = &control.stop;
   for (const core::SourceConfig& source_config : config->sources) {
     std::string cursor;
     core::Status status = store->Read([&](store::Txn& txn) -> core::Status {
@@ -288,6 +360,21 @@ int RunRun(const RunOptions& options) {
   triage::PipelineOptions pipeline_options;
   pipeline_options.batch_size = config->batch_size;
   pipeline_options.case_window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config->case_window).count();
+  pipeline_options.crawl_only = options.crawl;
+  std::unique_ptr<std::FILE, FileCloser> out_file;
+  std::FILE* out = nullptr;
+  if (options.crawl) {
+    if (options.out == "-") {
+      out = stdout;
+    } else {
+      out_file.reset(std::fopen(options.out.c_str(), "ab"));
+      if (!out_file) {
+        spdlog::error("--out {}: {}", options.out, std::strerror(errno));
+        return kExitFailure;
+      }
+      out = out_file.get();
+    }
+  }
   std::unique_ptr<std::FILE, FileCloser> results_file;
   std::FILE* results = nullptr;
   if (options.results == "-") {
@@ -300,13 +387,16 @@ int RunRun(const RunOptions& options) {
     }
     results = results_file.get();
   }
-  LogReporter reporter(results);
+  LogReporter run_reporter(results);
+  CrawlReporter crawl_reporter(out != nullptr ? out : stdout, options.out);
+  triage::PipelineReporter& reporter = options.crawl ? static_cast<triage::PipelineReporter&>(crawl_reporter)
+                                                     : static_cast<triage::PipelineReporter&>(run_reporter);
   triage::Pipeline pipeline(*store, database, std::move(sources), pipeline_options, reporter);
 
   const auto start = std::chrono::steady_clock::now();
   core::Status failure;
   {
-    ProgressReporter progress(pipeline, control);
+    ProgressReporter progress(pipeline, control, options.crawl);
     for (;;) {
       failure = pipeline.RunPass(control.stop, /*ignore_schedule=*/options.once);
       if (!failure.ok() || options.once || control.stop) break;
@@ -326,10 +416,18 @@ int RunRun(const RunOptions& options) {
   if (!failure.ok()) {
     spdlog::error("{}", failure.message());
     spdlog::error("stopped; everything committed before this error is safe. Committed: {}",
-                  Summary(stats, seconds));
+                  Summary(stats, seconds, options.crawl));
     return kExitFailure;
   }
-  spdlog::info("run: {} in {:.2f} s{}", Summary(stats, seconds), seconds, control.stop ? " (stopped by signal)" : "");
+  spdlog::info("{}: {} in {:.2f} s{}", options.crawl ? "crawl" : "run", Summary(stats, seconds, options.crawl),
+               seconds, control.stop ? " (stopped by signal)" : "");
+  if (fetcher) {
+    const crawler::FetcherStats fetched = fetcher->stats();
+    spdlog::info("fetch: {} requests, {} responses ({} not modified), {} retries, {} rate-limited, {} transport "
+                 "errors, {:.1f} MB",
+                 fetched.requests, fetched.responses, fetched.not_modified, fetched.retries, fetched.rate_limited,
+                 fetched.transport_errors, static_cast<double>(fetched.bytes) / 1e6);
+  }
   const uint64_t batches = std::max<uint64_t>(stats.batches.load(), 1);
   spdlog::debug("store: {} transactions, {:.2f} s applying batches, {:.2f} s in Write including commits; "
                 "a batch waited {:.1f} ms on average from being read to being committed",
@@ -356,6 +454,16 @@ Runner RegisterRun(CLI::App& app) {
   command->add_flag("--no-cache", options->no_cache, "Always compile the rules; never use the cache");
   command->add_option("--results", options->results,
                       "Also append each new post's triage result, with its case_id, to FILE (- for stdout)");
+  return [options, command] { return command->parsed() ? RunRun(*options) : -1; };
+}
+
+Runner RegisterCrawl(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  options->crawl = true;
+  CLI::App* command = app.add_subcommand("crawl", "Crawl only: append new posts to a file as Post JSONL");
+  command->add_option("--config", options->config, "Configuration file (DESIGN.md §3.5)")->required();
+  command->add_flag("--once", options->once, "Poll each source once (a jsonl file: to its end), then exit");
+  command->add_option("--out", options->out, "Append new posts here (- for stdout)")->required();
   return [options, command] { return command->parsed() ? RunRun(*options) : -1; };
 }
 

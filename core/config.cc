@@ -28,12 +28,13 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::string_view_literals;
 
-constexpr std::array kTopLevelKeys = {"data_dir"sv, "rules"sv, "sources"sv,
-                                      "queue"sv,    "cases"sv, "pipeline"sv};
+constexpr std::array kTopLevelKeys = {"data_dir"sv, "rules"sv,    "sources"sv, "queue"sv,
+                                      "cases"sv,    "pipeline"sv, "http"sv};
 constexpr std::array kQueueKeys = {"kind"sv, "redis"sv};
 constexpr std::array kRedisKeys = {"url"sv, "stream"sv, "group"sv, "password_env"sv};
 constexpr std::array kCasesKeys = {"window"sv};
 constexpr std::array kPipelineKeys = {"batch"sv, "threads"sv};
+constexpr std::array kHttpKeys = {"user_agent"sv, "timeout"sv, "attempts"sv, "backoff"sv, "max_backoff"sv};
 
 // Keys under which people paste credentials. Written inline, a secret would live in a file that
 // gets copied, committed and shown around; the config only ever names an environment variable.
@@ -251,6 +252,7 @@ class ConfigReader {
   void ReadRedis(const Field& field);
   void ReadCases(const Field& field);
   void ReadPipeline(const Field& field);
+  void ReadHttp(const Field& field);
 
   std::string file_name_;
   fs::path base_;  // the config's directory; empty means the current directory
@@ -348,6 +350,7 @@ void ConfigReader::ReadDocument(const YAML::Node& root) {
   if (const Field* field = Find(fields, "queue")) ReadQueue(*field);
   if (const Field* field = Find(fields, "cases")) ReadCases(*field);
   if (const Field* field = Find(fields, "pipeline")) ReadPipeline(*field);
+  if (const Field* field = Find(fields, "http")) ReadHttp(*field);
 }
 
 void ConfigReader::ReadDataDir(const Field& field) {
@@ -576,6 +579,35 @@ void ConfigReader::ReadPipeline(const Field& field) {
       } else {
         Report(WhereValue(entry), "'threads' must be an integer >= 0 (0 means all cores)");
       }
+    }
+  }
+}
+
+void ConfigReader::ReadHttp(const Field& field) {
+  if (field.value.IsNull()) return;
+  if (!field.value.IsMap()) {
+    Report(WhereValue(field), "'http' must be a mapping with keys: " + Join(kHttpKeys));
+    return;
+  }
+  for (const Field& entry : ReadFields(field.value, kHttpKeys, false)) {
+    if (entry.key == "user_agent") {
+      if (entry.value.IsScalar() && !entry.value.Scalar().empty()) {
+        config_.http.user_agent = entry.value.Scalar();
+      } else {
+        Report(WhereValue(entry), "'user_agent' must be a non-empty string");
+      }
+    } else if (entry.key == "attempts") {
+      const std::optional<int> attempts =
+          entry.value.IsScalar() ? ParseInteger<int>(entry.value.Scalar()) : std::nullopt;
+      if (attempts && *attempts >= 1 && *attempts <= 20) {
+        config_.http.attempts = *attempts;
+      } else {
+        Report(WhereValue(entry), "'attempts' must be an integer from 1 to 20");
+      }
+    } else if (std::optional<std::chrono::milliseconds> duration = ReadPositiveDuration(entry)) {
+      if (entry.key == "timeout") config_.http.timeout = *duration;
+      if (entry.key == "backoff") config_.http.backoff = *duration;
+      if (entry.key == "max_backoff") config_.http.max_backoff = *duration;
     }
   }
 }

@@ -10,6 +10,7 @@
 //       path: ./firehose.jsonl        # kind-specific keys land in SourceConfig::params
 //       every: 1s
 //       token_env: MASTODON_TOKEN     # a secret: the NAME of an environment variable, never the value
+//   http: {user_agent: "linux:earshot:0.1 (by /u/me)", timeout: 60s, attempts: 5, backoff: 1s}
 //   queue:
 //     kind: lmdb                      # or: redis
 //     redis: {url: redis://127.0.0.1:6379, stream: earshot:cases, group: care}
@@ -65,6 +66,16 @@ struct QueueConfig {
   std::string redis_password;  // from `password_env`, empty if none
 };
 
+// http: how network sources fetch (crawler/http/fetcher.h). Reddit asks every client for a unique
+// User-Agent ("<platform>:<app ID>:<version> (by /u/<name>)"); set user_agent when polling it live.
+struct HttpConfig {
+  std::string user_agent;                      // empty: Earshot's default
+  std::chrono::milliseconds timeout{60'000};   // one whole request, a slow drip included
+  int attempts = 5;                            // per request, for 429/5xx/transport failures
+  std::chrono::milliseconds backoff{1'000};    // first backoff; it doubles per attempt, with jitter
+  std::chrono::milliseconds max_backoff{300'000};
+};
+
 struct Config {
   std::filesystem::path file;      // the config file as given
   std::filesystem::path data_dir;  // resolved; required
@@ -77,6 +88,7 @@ struct Config {
   // source hands over whatever has arrived, so under light load batches stay small and prompt.
   size_t batch_size = 2048;
   int threads = 0;          // pipeline.threads: 0 means all cores
+  HttpConfig http;
 };
 
 // Every source kind DESIGN.md §3.5 names, in that order.

@@ -55,6 +55,12 @@ core::Result<bool> MarkSeen(Txn& txn, std::string_view source, std::string_view 
   return true;
 }
 
+core::Result<bool> IsSeen(Txn& txn, std::string_view source, std::string_view post_id) {
+  core::Result<std::optional<std::string_view>> found = txn.Get(Table::kSeen, SeenKey(source, post_id));
+  if (!found) return found.error();
+  return found->has_value();
+}
+
 std::string NormalizeForRepost(std::string_view text) {
   size_t start = 0;
   while (start < text.size() && IsSpace(text[start])) ++start;

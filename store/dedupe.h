@@ -22,6 +22,9 @@ namespace earshot::store {
 // Marks (source, id) as seen. True if it was new, false if it had been seen before.
 core::Result<bool> MarkSeen(Txn& txn, std::string_view source, std::string_view post_id);
 
+// Whether (source, id) has been marked, without marking it (works in a read transaction).
+core::Result<bool> IsSeen(Txn& txn, std::string_view source, std::string_view post_id);
+
 // The form of a text that reposts share: a leading "RT @handle:" removed, ASCII letters lower-cased,
 // runs of whitespace collapsed to one space, surrounding space trimmed.
 std::string NormalizeForRepost(std::string_view text);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <new>
 #include <optional>
+#include <unordered_set>
 
 #include "core/time.h"
 #include "store/cursors.h"
@@ -55,8 +56,13 @@ struct Batch {
 
 bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos; }
 
+// How soon to ask again a network source whose response is on its way. Asking costs one mutex;
+// waiting longer would only delay the posts.
+constexpr int64_t kPendingRecheckMs = 20;
+
 struct SourceSlot {
   std::unique_ptr<crawler::Source> source;
+  std::string committed_cursor;  // what the store holds, so a cursor that moved without lines is saved
   int64_t next_poll_ms = 0;
   bool ended = false;
   mutable std::mutex description_mutex;
@@ -70,10 +76,11 @@ struct Pipeline::Impl {
        const PipelineOptions& options_in, PipelineReporter& reporter_in)
       : store(store_in),
         database(std::move(database_in)),
-        scorer(database->rules()),
+        scorer(database ? database->rules() : no_rules),
         options(options_in),
         reporter(reporter_in),
-        builder(scorer, RepetitionWeight(database->rules()), std::max<int64_t>(options_in.case_window_ms, 1)) {}
+        builder(scorer, RepetitionWeight(database ? database->rules() : no_rules),
+                std::max<int64_t>(options_in.case_window_ms, 1)) {}
 
   static double RepetitionWeight(const matchers::RuleSet& rules) {
     const matchers::SignalKind* signal = rules.taxonomy.FindSignal("repetition");
@@ -81,7 +88,8 @@ struct Pipeline::Impl {
   }
 
   store::Store& store;
-  std::shared_ptr<const matchers::Database> database;
+  std::shared_ptr<const matchers::Database> database;  // null when crawling only
+  const matchers::RuleSet no_rules;  // what the scorer reads when crawling only (it never scores)
   Scorer scorer;
   PipelineOptions options;
   PipelineReporter& reporter;
@@ -96,6 +104,7 @@ Pipeline::Pipeline(store::Store& store, std::shared_ptr<const matchers::Database
   for (std::unique_ptr<crawler::Source>& source : sources) {
     auto slot = std::make_unique<SourceSlot>();
     slot->description = source->Describe();
+    slot->committed_cursor = source->Cursor();
     slot->source = std::move(source);
     impl_->slots.push_back(std::move(slot));
   }
@@ -138,6 +147,8 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
     if (!impl.slots[i]->ended && (ignore_schedule || impl.slots[i]->next_poll_ms <= start_ms)) active.push_back(i);
   }
   if (active.empty()) return core::Status::Ok();
+  // Network sources start fetching now, all at once; their pages arrive while others are read.
+  for (size_t index : active) impl.slots[index]->source->BeginPoll();
   size_t turn = 0;
 
   std::vector<Batch> ring(tokens);
@@ -183,6 +194,9 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         case crawler::Source::Outcome::kEnd:
           slot.ended = true;
           return false;
+        case crawler::Source::Outcome::kPending:
+          slot.next_poll_ms = core::NowMillis() + kPendingRecheckMs;
+          return false;
       }
     }
     return true;
@@ -204,6 +218,11 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       const bool more = fill_from(index, batch);
       SourceSlot& slot = *impl.slots[index];
       batch.cursor = slot.source->Cursor();
+      if (batch.cursor != slot.committed_cursor) {
+        // A page with no new lines (all boosts, say) still moves a network source's cursor.
+        batch.cursor_moved = true;
+        slot.committed_cursor = batch.cursor;
+      }
       {
         std::scoped_lock lock(slot.description_mutex);
         slot.description = slot.source->Describe();
@@ -232,6 +251,16 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       for (size_t i = 0; i < batch->count && batch->failure.ok(); ++i) {
         Item& item = batch->items[i];
         if (item.skipped) continue;
+        if (impl.options.crawl_only) {
+          core::Result<core::Post> parsed = worker.parser.Parse(item.line, &item.repaired);
+          item.skipped = !parsed;
+          if (parsed) {
+            item.post = std::move(*parsed);
+          } else {
+            item.reason = parsed.error().message();
+          }
+          continue;
+        }
         internal::LineTriage outcome;
         core::Status status =
             internal::TriageLine(worker, impl.scorer, item.line, item.post, item.matched, item.result, outcome);
@@ -249,6 +278,32 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
     return batch;
   };
 
+  // Crawling only: the batch's posts that the store has not seen (first of each id), handed to the
+  // reporter in input order. One writer holds the data directory, so what this read transaction
+  // sees is what the write transaction after it will find.
+  auto HandOverCrawled = [&](const Batch& batch) -> core::Status {
+    std::vector<const core::Post*> fresh;
+    std::unordered_set<std::string> in_batch;
+    EARSHOT_RETURN_IF_ERROR(impl.store.Read([&](store::Txn& txn) -> core::Status {
+      fresh.clear();
+      in_batch.clear();
+      for (size_t i = 0; i < batch.count; ++i) {
+        const Item& item = batch.items[i];
+        if (item.skipped) continue;
+        std::string key = item.post.source;
+        key.push_back('\0');
+        key.append(item.post.id);
+        if (!in_batch.insert(std::move(key)).second) continue;
+        core::Result<bool> seen = store::IsSeen(txn, item.post.source, item.post.id);
+        if (!seen) return seen.error();
+        if (!*seen) fresh.push_back(&item.post);
+      }
+      return core::Status::Ok();
+    }));
+    if (fresh.empty()) return core::Status::Ok();
+    return impl.reporter.OnCrawled(fresh);
+  };
+
   auto commit_stage = [&](Batch* batch) {
     if (failed.load(std::memory_order_relaxed)) return;  // never commit past a failed batch
     if (!batch->failure.ok()) {
@@ -263,6 +318,16 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
     const int64_t now_ms = core::NowMillis();
     const int64_t write_start_us = SteadyMicros();
     int64_t body_us = 0;
+    if (impl.options.crawl_only) {
+      // The new posts go out (and are synced) before the transaction marks them seen: a crash in
+      // between writes them again on the next run, rather than never.
+      core::Status handed_over = HandOverCrawled(*batch);
+      if (!handed_over.ok()) {
+        commit_failure = handed_over;
+        failed = true;
+        return;
+      }
+    }
     core::Status status = impl.store.Write([&](store::Txn& txn) -> core::Status {
       const int64_t body_start_us = SteadyMicros();
       counts = Counts{};  // the body re-runs from scratch if the map had to grow
@@ -280,6 +345,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
           continue;
         }
         ++counts.posts;
+        if (impl.options.crawl_only) continue;
         if (item.result.severity == core::Severity::kNone || item.result.from_brand_account) continue;
         ++counts.complaints;
         core::Result<CaseOutcome> outcome = impl.builder.File(txn, item.post, item.matched, item.result, now_ms);

@@ -27,6 +27,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +44,10 @@ struct PipelineOptions {
   size_t batch_size = 2048;  // posts per token and per LMDB transaction (see core/config.h)
   size_t tokens = 0;         // batches in flight; 0 means 4 × the arena's concurrency
   int64_t case_window_ms = int64_t{24} * 3600 * 1000;
+  // `earshot crawl`: no matching, scoring or cases. Each batch's new posts go to
+  // PipelineReporter::OnCrawled before the transaction that marks them seen and moves the cursor;
+  // the database may then be null.
+  bool crawl_only = false;
 };
 
 // Counters of committed work, readable while a pass runs (for progress lines and metrics).
@@ -76,6 +81,10 @@ class PipelineReporter {
   // wants_results() (so a run that does not write results pays nothing for them).
   virtual bool wants_results() const { return false; }
   virtual void OnResult(const core::Post& /*post*/, const TriageResult& /*result*/, std::string_view /*case_id*/) {}
+  // Crawling only (PipelineOptions::crawl_only): a batch's new posts, in input order, before they
+  // are marked seen. Return once they are durable (written and synced); an error ends the pass
+  // and nothing of the batch is marked, so the next run hands them over again.
+  virtual core::Status OnCrawled(std::span<const core::Post* const> /*posts*/) { return core::Status::Ok(); }
 };
 
 class Pipeline {

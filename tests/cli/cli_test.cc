@@ -179,9 +179,11 @@ TEST_F(CliTest, HelpListsEveryCommandAndPlannedOnesSaySo) {
     EXPECT_NE(run.out.find(command), std::string::npos) << command;
   }
   EXPECT_NE(run.out.find("not built yet"), std::string::npos);
-  Outcome planned = Earshot("crawl --config x.yaml");
+  Outcome planned = Earshot("serve --config x.yaml");
   EXPECT_EQ(planned.exit_code, 1);
   EXPECT_NE(planned.err.find("not built yet"), std::string::npos) << planned.err;
+  Outcome crawl = Earshot("crawl --config x.yaml");
+  EXPECT_EQ(crawl.exit_code, 2) << "--out is required";
 }
 
 // What `make run` does: the example config through `earshot run --once`, then the queue. The data

@@ -290,7 +290,25 @@ TEST(LoadConfig, UnknownKeyFarFromAnyListsKnownKeys) {
   const fs::path file = dir.Write("earshot.yaml", std::string(kMinimal) + "colour: blue\n");
   EXPECT_EQ(ErrorOf(file), file.string() +
                                ":3:1: unknown key 'colour' (expected one of: data_dir, rules, sources, "
-                               "queue, cases, pipeline)");
+                               "queue, cases, pipeline, http)");
+}
+
+TEST(LoadConfig, HttpSectionSetsHowNetworkSourcesFetch) {
+  TempDir dir;
+  const fs::path good = dir.Write("good.yaml", std::string(kMinimal) +
+                                                   "http: {user_agent: 'linux:earshot:0.1 (by /u/me)', timeout: 5s, "
+                                                   "attempts: 3, backoff: 200ms, max_backoff: 1m}\n");
+  core::Result<core::Config> config = core::LoadConfig(good);
+  ASSERT_TRUE(config.has_value()) << config.error().message();
+  EXPECT_EQ(config->http.user_agent, "linux:earshot:0.1 (by /u/me)");
+  EXPECT_EQ(config->http.timeout, std::chrono::seconds(5));
+  EXPECT_EQ(config->http.attempts, 3);
+  EXPECT_EQ(config->http.backoff, std::chrono::milliseconds(200));
+  EXPECT_EQ(config->http.max_backoff, std::chrono::minutes(1));
+  const fs::path bad = dir.Write("bad.yaml", std::string(kMinimal) + "http: {attempts: 0, timeout: soon}\n");
+  const std::string error = ErrorOf(bad);
+  EXPECT_NE(error.find(":3:18: 'attempts' must be an integer from 1 to 20"), std::string::npos) << error;
+  EXPECT_NE(error.find("timeout"), std::string::npos) << error;
 }
 
 TEST(LoadConfig, RequiresDataDirAndRules) {

@@ -28,6 +28,7 @@ struct TriageWorker {
   core::Status init_failure;  // scratch allocation failed: every batch on this thread reports it
 
   explicit TriageWorker(const std::shared_ptr<const matchers::Database>& database) {
+    if (!database) return;  // crawling only: parse, never scan
     core::Result<matchers::Scanner> created = matchers::Scanner::Create(database);
     if (created) {
       scanner.emplace(std::move(*created));
