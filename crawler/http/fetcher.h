@@ -118,8 +118,8 @@ class Fetcher {
   // A URL that libcurl cannot parse completes with InvalidArgument.
   void Submit(HttpRequest request, Callback done);
 
-  // Lowers the rate for the host of `url` to `requests_per_minute` (> 0) if that is below its
-  // current configured rate. Sources on one host share its budget.
+  // Sets the rate for the host of `url`: the first call sets it (above or below the default), later
+  // calls only lower it. Sources on one host share its budget, the lowest any of them asked for.
   void LimitHost(std::string_view url, double requests_per_minute);
 
   // "scheme://host:port" of `url` (default ports filled in), or empty if it cannot be parsed.

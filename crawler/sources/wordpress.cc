@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -120,7 +121,9 @@ class WordPressAdapter final : public Adapter {
     }
 
     std::vector<std::pair<int64_t, std::string>> dated_lines;  // (date_gmt ms or 0, line)
-    std::optional<int64_t> best_ms = after_.empty() ? std::nullopt : core::ParseRfc3339Millis(after_);
+    // A sentinel rather than std::optional: g++ 12 -O2 warns (falsely) of an uninitialized optional.
+    int64_t best_ms = std::numeric_limits<int64_t>::min();
+    if (const std::optional<int64_t> after_ms = core::ParseRfc3339Millis(after_)) best_ms = *after_ms;
     std::string best = after_;
     size_t index = 0;
     for (simdjson::dom::element comment : comments) {
@@ -128,8 +131,8 @@ class WordPressAdapter final : public Adapter {
       if (!post) return post.error();
       const std::string_view date_gmt = StringField(comment["date_gmt"]);
       const std::optional<int64_t> ms = core::ParseRfc3339Millis(date_gmt);
-      if (ms && (!best_ms || *ms > *best_ms)) {
-        best_ms = ms;
+      if (ms && *ms > best_ms) {
+        best_ms = *ms;
         best = std::string(date_gmt);
       }
       std::string line;

@@ -41,7 +41,7 @@ struct ReplayOptions {
   int threads_per_listener = 8;
   // Per-listener API budgets (the real defaults), each over a window aligned to the wall clock.
   int mastodon_limit = 300;  // per 5 min: X-RateLimit-Limit/Remaining/Reset (ISO 8601)
-  int reddit_limit = 100;    // per 10 min: X-Ratelimit-Used/Remaining/Reset (seconds left)
+  int reddit_limit = 1000;   // per 10 min (~100 QPM averaged): X-Ratelimit-Used/Remaining/Reset (s left)
   int bluesky_limit = 3000;  // per 5 min: RateLimit-Limit/Remaining/Reset (Unix s)/Policy
   size_t wordpress_synthetic = 24;  // comments synthesised after the recorded one
 };

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Fetch throughput of `earshot crawl --once` against the replay server, and of wrk and
+# `curl --parallel` fetching the same URLs from the same server in the same run (ratios, not
+# absolute figures: these machines are noisy). Prints one JSON object.
+#
+#   bench/fetch_throughput.sh [BUILD_DIR] [HOSTS] [SOURCES_PER_HOST]
+#
+# Each source is a Mastodon hashtag timeline (limit 40) on one of HOSTS replay listeners, polled
+# once; politeness limits are raised out of the way (max_requests_per_minute: 1000000) so what is
+# measured is the engine, not the budget. Every response carries the same 25 recorded statuses, so
+# after the first few the posts are duplicates: "posts" counts every post line handed to the
+# pipeline (new + duplicates).
+set -euo pipefail
+build=${1:-build}
+hosts=${2:-20}
+per_host=${3:-100}
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'kill $replay 2>/dev/null || true; wait $replay 2>/dev/null || true; rm -rf "$work"' EXIT
+
+"$build/tests/replay/earshot-replay" --listeners "$hosts" --mastodon-limit 100000000 >"$work/replay.log" 2>&1 &
+replay=$!
+for _ in $(seq 100); do
+  [[ $(grep -c '^listening' "$work/replay.log" || true) -ge $hosts ]] && break
+  sleep 0.05
+done
+mapfile -t bases < <(sed -n 's/^listening \(http:[^ ]*\).*/\1/p' "$work/replay.log")
+
+printf 'brands:\n  - id: acme\n    name: Acme\n    patterns: [acme]\n' >"$work/brands.yaml"
+{
+  echo "data_dir: data"
+  echo "rules: [brands.yaml]"
+  echo "sources:"
+  for h in "${!bases[@]}"; do
+    for s in $(seq "$per_host"); do
+      echo "  - {id: m$h-$s, kind: mastodon, base_url: '${bases[$h]}', hashtag: tag$s, limit: 40, max_requests_per_minute: 1000000}"
+      echo "${bases[$h]}/api/v1/timelines/tag/tag$s?limit=40" >>"$work/urls.txt"
+    done
+  done
+} >"$work/earshot.yaml"
+requests=$((hosts * per_host))
+
+start=$(date +%s.%N)
+"$build/cli/earshot" crawl --once --config "$work/earshot.yaml" --out "$work/posts.jsonl" 2>"$work/crawl.log"
+end=$(date +%s.%N)
+earshot_s=$(echo "$end - $start" | bc -l)
+posts=$(sed -n 's/.*crawl: \([0-9]*\) new posts.*, \([0-9]*\) duplicates.*/\1 \2/p' "$work/crawl.log" | awk '{print $1 + $2}')
+responses=$(sed -n 's/.*fetch: [0-9]* requests, \([0-9]*\) responses.*/\1/p' "$work/crawl.log")
+
+# curl --parallel: the same URLs, 64 at a time (curl's default is 50), bodies discarded.
+sed 's/^/url = /' "$work/urls.txt" | sed 's/$//' >"$work/curl.cfg"
+start=$(date +%s.%N)
+curl --parallel --parallel-max 64 --compressed -s -K "$work/curl.cfg" -o /dev/null -w '%{http_code}\n' >"$work/curl.codes" 2>/dev/null || true
+end=$(date +%s.%N)
+curl_s=$(echo "$end - $start" | bc -l)
+curl_ok=$(grep -c '^200$' "$work/curl.codes" || true)
+
+# wrk: one of those URLs, 64 connections on 2 threads, for 5 s: the server's own ceiling.
+wrk_rps=null
+if command -v wrk >/dev/null; then
+  wrk_rps=$(wrk -t2 -c64 -d5s "$(head -1 "$work/urls.txt")" 2>/dev/null | sed -n 's/^Requests\/sec: *\([0-9.]*\).*/\1/p')
+fi
+
+cat <<JSON
+{"hosts": $hosts, "sources": $requests,
+ "earshot_crawl": {"seconds": $(printf %.3f "$earshot_s"), "responses": $responses, "responses_per_s": $(echo "$responses / $earshot_s" | bc -l | xargs printf %.0f), "posts": $posts, "posts_per_s": $(echo "$posts / $earshot_s" | bc -l | xargs printf %.0f)},
+ "curl_parallel_64": {"seconds": $(printf %.3f "$curl_s"), "responses": $curl_ok, "responses_per_s": $(echo "$curl_ok / $curl_s" | bc -l | xargs printf %.0f)},
+ "wrk_t2_c64_one_url": {"responses_per_s": ${wrk_rps:-null}},
+ "earshot_vs_curl": $(echo "($responses / $earshot_s) / ($curl_ok / $curl_s)" | bc -l | xargs printf %.2f)}
+JSON
