@@ -103,7 +103,7 @@ class WordPressAdapter final : public Adapter {
     if (!response.ok()) {
       const std::string_view code = error == simdjson::SUCCESS ? StringField(root["code"]) : std::string_view();
       // Comments deleted between two pages shrink the page count under our feet: nothing is lost.
-      if (response.code == 400 && code == "rest_post_invalid_page_number") return Page{};
+      if (response.code == 400 && code.ends_with("_invalid_page_number")) return Page{};
       std::string text = "HTTP " + std::to_string(response.code);
       if (!code.empty()) text += " " + std::string(code);
       if (const std::string_view message = error == simdjson::SUCCESS ? StringField(root["message"]) : std::string_view();

@@ -18,9 +18,9 @@
 // cycles ask for after=<cursor − overlap, with a Z>&order=asc&orderby=date and walk page=1,2,…
 // while the page was full and X-WP-TotalPages says more exist. Ascending order means every page
 // holds only comments newer than the previous one, so the cursor advances after each page. A 400
-// rest_post_invalid_page_number (comments deleted between pages shrank the total) ends the cycle
-// quietly. `after` carries an explicit "Z" because WordPress reads a zone-less date in the site's
-// own time zone.
+// rest_comment_invalid_page_number (any *_invalid_page_number: comments deleted between pages
+// shrank the total) ends the cycle quietly. `after` carries an explicit "Z" because WordPress
+// reads a zone-less date in the site's own time zone.
 //
 // Posts: source "wordpress", id "<host>:<comment id>" (ids are per site), text = content.rendered
 // as plain text, author = author_name, author_id "<host>:user-<author>" (none for guests, author 0),
