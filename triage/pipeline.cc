@@ -58,7 +58,7 @@ bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r\f\v")
 
 // How soon to ask again a network source whose response is on its way. Asking costs one mutex;
 // waiting longer would only delay the posts.
-constexpr int64_t kPendingRecheckMs = 20;
+constexpr int64_t kPendingRecheckMs = 50;
 
 struct SourceSlot {
   std::unique_ptr<crawler::Source> source;
@@ -95,6 +95,12 @@ struct Pipeline::Impl {
   PipelineReporter& reporter;
   CaseBuilder builder;
   std::vector<std::unique_ptr<SourceSlot>> slots;
+  // Kept across passes: a tailing run over network sources passes every few tens of milliseconds
+  // while their responses are on the way, and rebuilding batches and Hyperscan scratch each time
+  // cost more than the waiting itself.
+  std::vector<Batch> ring;
+  tbb::enumerable_thread_specific<internal::TriageWorker> workers{
+      [this] { return internal::TriageWorker(database); }};
 };
 
 Pipeline::Pipeline(store::Store& store, std::shared_ptr<const matchers::Database> database,
@@ -151,12 +157,11 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
   for (size_t index : active) impl.slots[index]->source->BeginPoll();
   size_t turn = 0;
 
-  std::vector<Batch> ring(tokens);
+  std::vector<Batch>& ring = impl.ring;
+  if (ring.size() != tokens) ring.resize(tokens);
   for (Batch& batch : ring) batch.items.resize(batch_size);
   size_t next_slot = 0;
-
-  tbb::enumerable_thread_specific<internal::TriageWorker> workers(
-      [&impl] { return internal::TriageWorker(impl.database); });
+  tbb::enumerable_thread_specific<internal::TriageWorker>& workers = impl.workers;
 
   std::atomic<bool> failed{false};
   core::Status commit_failure;
