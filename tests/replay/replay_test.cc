@@ -282,7 +282,7 @@ TEST_F(ReplayTest, RedditAfterPagingWalksTheListing) {
   EXPECT_EQ(std::string_view(data["children"].at(0)["data"]["name"].get_string().value()), expected[2]);
   EXPECT_EQ(std::string_view(data["before"].get_string().value()), expected[2]);
   EXPECT_EQ(back.Header("x-ratelimit-used"), "4");
-  EXPECT_EQ(back.Header("x-ratelimit-remaining"), "96.0");
+  EXPECT_EQ(back.Header("x-ratelimit-remaining"), "996.0");
   const int reset = std::stoi(back.Header("x-ratelimit-reset"));
   EXPECT_GT(reset, 0);
   EXPECT_LE(reset, 600);
