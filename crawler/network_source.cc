@@ -11,87 +11,31 @@
 #include "core/time.h"
 
 namespace earshot::crawler {
-namespace {
 
-struct BufferedPage {
-  std::vector<std::string> lines;
-  size_t next = 0;
-  std::string cursor_after;  // the adapter's cursor once every line of this page is returned
-};
-
-}  // namespace
-
+// What the fetcher thread shares with the source: responses as they arrive. The adapter never runs
+// on the fetcher thread (parsing a large page there would stall every other transfer); the
+// pipeline's thread takes the responses from here in Next.
 struct NetworkSource::State {
+  struct Arrival {
+    HttpRequest request;
+    HttpResponse response;
+  };
   std::mutex mutex;
-  std::condition_variable changed;
-
-  std::string source_id;
-  std::optional<int> max_requests_per_minute;
-  Fetcher* fetcher = nullptr;
-  std::unique_ptr<Adapter> adapter;
-
-  std::deque<BufferedPage> pages;
-  size_t buffered_lines = 0;
-  std::string committed_cursor;
-  bool cycle_active = false;               // a request is in flight or deferred
-  std::optional<HttpRequest> deferred;     // waiting for the buffer to drain
-  std::optional<core::Status> failure;     // ended the cycle; Next reports it once
-  uint64_t lines_returned = 0;
-
-  // For Describe.
-  int64_t cycle_started_ms = 0;
-  uint64_t pages_fetched = 0;
-  uint64_t posts_fetched = 0;
-  std::string last_error;
+  std::condition_variable arrived;
+  std::deque<Arrival> arrivals;  // guarded by mutex
 };
 
 namespace {
 
-void SubmitLocked(const std::shared_ptr<NetworkSource::State>& state, HttpRequest request);
-
-void HandleResponse(const std::shared_ptr<NetworkSource::State>& state, const HttpRequest& request,
-                    const HttpResponse& response) {
-  std::scoped_lock lock(state->mutex);
-  auto fail = [&](core::Status status) {
-    state->last_error = status.message();
-    state->failure = std::move(status);
-    state->cycle_active = false;
-  };
-  if (!response.transport.ok()) {
-    // The fetcher's message already names the method, URL and attempts.
-    fail(response.transport.WithContext("source " + state->source_id));
-  } else {
-    core::Result<Page> page = state->adapter->OnResponse(request, response);
-    if (!page) {
-      // Adapters reject a bad status as "HTTP 500: <body>"; other errors get the status here.
-      const bool names_status = page.error().message().starts_with("HTTP ");
-      fail(page.error().WithContext("source " + state->source_id + ": " + request.method + " " + request.url +
-                                    (names_status ? "" : ": HTTP " + std::to_string(response.code))));
-    } else {
-      ++state->pages_fetched;
-      state->posts_fetched += page->lines.size();
-      state->buffered_lines += page->lines.size();
-      state->pages.push_back(BufferedPage{std::move(page->lines), 0, state->adapter->Cursor()});
-      if (!page->next) {
-        state->cycle_active = false;
-      } else if (state->buffered_lines >= NetworkSource::kMaxBufferedLines) {
-        state->deferred = std::move(*page->next);
-      } else {
-        SubmitLocked(state, std::move(*page->next));
-      }
-    }
-  }
-  state->changed.notify_all();
-}
-
-void SubmitLocked(const std::shared_ptr<NetworkSource::State>& state, HttpRequest request) {
-  if (state->max_requests_per_minute) {
-    state->fetcher->LimitHost(request.url, *state->max_requests_per_minute);
-  }
+void SubmitTo(Fetcher& fetcher, const std::shared_ptr<NetworkSource::State>& state, HttpRequest request) {
   HttpRequest sent = request;
-  // The callback keeps the state alive: it may run after the source is gone (then it only buffers).
-  state->fetcher->Submit(std::move(sent), [state, request = std::move(request)](HttpResponse response) {
-    HandleResponse(state, request, response);
+  // The callback keeps the state alive: it may run after the source is gone (then it only queues).
+  fetcher.Submit(std::move(sent), [state, request = std::move(request)](HttpResponse response) mutable {
+    {
+      std::scoped_lock lock(state->mutex);
+      state->arrivals.push_back({std::move(request), std::move(response)});
+    }
+    state->arrived.notify_all();
   });
 }
 
@@ -99,80 +43,121 @@ void SubmitLocked(const std::shared_ptr<NetworkSource::State>& state, HttpReques
 
 NetworkSource::NetworkSource(const core::SourceConfig& config, std::unique_ptr<Adapter> adapter, std::string cursor,
                              const SourceOptions& options)
-    : config_(config), options_(options), state_(std::make_shared<State>()) {
-  state_->source_id = config.id;
-  state_->max_requests_per_minute = config.max_requests_per_minute;
-  state_->fetcher = options.fetcher;
-  state_->adapter = std::move(adapter);
-  state_->committed_cursor = std::move(cursor);
-}
+    : config_(config),
+      options_(options),
+      state_(std::make_shared<State>()),
+      adapter_(std::move(adapter)),
+      committed_cursor_(std::move(cursor)) {}
 
 NetworkSource::~NetworkSource() = default;
 
+void NetworkSource::Submit(HttpRequest request) {
+  if (config_.max_requests_per_minute) options_.fetcher->LimitHost(request.url, *config_.max_requests_per_minute);
+  SubmitTo(*options_.fetcher, state_, std::move(request));
+}
+
 void NetworkSource::BeginPoll() {
-  std::scoped_lock lock(state_->mutex);
-  if (state_->cycle_active || !state_->pages.empty()) return;
-  core::Result<HttpRequest> request = state_->adapter->BeginCycle();
+  if (cycle_active_ || !pages_.empty()) return;
+  core::Result<HttpRequest> request = adapter_->BeginCycle();
   if (!request) {
-    state_->failure = request.error().WithContext("source " + config_.id);
+    failure_ = request.error().WithContext("source " + config_.id);
     return;
   }
-  state_->cycle_active = true;
-  state_->cycle_started_ms = core::NowMillis();
-  SubmitLocked(state_, std::move(*request));
+  cycle_active_ = true;
+  Submit(std::move(*request));
+}
+
+void NetworkSource::Process(HttpRequest request, const HttpResponse& response) {
+  auto fail = [&](core::Status status) {
+    last_error_ = status.message();
+    failure_ = std::move(status);
+    cycle_active_ = false;
+  };
+  if (!response.transport.ok()) {
+    // The fetcher's message already names the method, URL and attempts.
+    fail(response.transport.WithContext("source " + config_.id));
+    return;
+  }
+  core::Result<Page> page = adapter_->OnResponse(request, response);
+  if (!page) {
+    // Adapters reject a bad status as "HTTP 500: <body>"; other errors get the status here.
+    const bool names_status = page.error().message().starts_with("HTTP ");
+    fail(page.error().WithContext("source " + config_.id + ": " + request.method + " " + request.url +
+                                  (names_status ? "" : ": HTTP " + std::to_string(response.code))));
+    return;
+  }
+  ++pages_fetched_;
+  posts_fetched_ += page->lines.size();
+  buffered_lines_ += page->lines.size();
+  pages_.push_back(BufferedPage{std::move(page->lines), 0, adapter_->Cursor()});
+  if (!page->next) {
+    cycle_active_ = false;
+  } else if (buffered_lines_ >= kMaxBufferedLines) {
+    deferred_ = std::move(*page->next);
+  } else {
+    Submit(std::move(*page->next));
+  }
+}
+
+bool NetworkSource::ProcessArrivals() {
+  std::deque<State::Arrival> arrivals;
+  {
+    std::scoped_lock lock(state_->mutex);
+    if (state_->arrivals.empty()) return false;
+    arrivals.swap(state_->arrivals);
+  }
+  for (State::Arrival& arrival : arrivals) Process(std::move(arrival.request), arrival.response);
+  return true;
 }
 
 core::Result<Source::Outcome> NetworkSource::Next(std::string& line, uint64_t& line_number) {
-  std::unique_lock lock(state_->mutex);
   for (;;) {
+    // Responses first, so the next page of a burst is requested while this one is being read.
+    ProcessArrivals();
     // Drop drained pages (also empty ones: a 304, a page of boosts) and adopt their cursors.
-    while (!state_->pages.empty() && state_->pages.front().next == state_->pages.front().lines.size()) {
-      state_->committed_cursor = std::move(state_->pages.front().cursor_after);
-      state_->pages.pop_front();
+    while (!pages_.empty() && pages_.front().next == pages_.front().lines.size()) {
+      committed_cursor_ = std::move(pages_.front().cursor_after);
+      pages_.pop_front();
     }
-    if (!state_->pages.empty()) {
-      BufferedPage& page = state_->pages.front();
+    if (!pages_.empty()) {
+      BufferedPage& page = pages_.front();
       line = std::move(page.lines[page.next++]);
-      --state_->buffered_lines;
-      line_number = ++state_->lines_returned;
+      --buffered_lines_;
+      line_number = ++lines_returned_;
       if (page.next == page.lines.size()) {
-        state_->committed_cursor = std::move(page.cursor_after);
-        state_->pages.pop_front();
+        committed_cursor_ = std::move(page.cursor_after);
+        pages_.pop_front();
       }
-      if (state_->deferred && state_->buffered_lines <= kMaxBufferedLines / 2) {
-        HttpRequest request = std::move(*state_->deferred);
-        state_->deferred.reset();
-        SubmitLocked(state_, std::move(request));
+      if (deferred_ && buffered_lines_ <= kMaxBufferedLines / 2) {
+        HttpRequest request = std::move(*deferred_);
+        deferred_.reset();
+        Submit(std::move(request));
       }
       return Outcome::kLine;
     }
-    if (state_->failure) {
-      core::Status failure = std::move(*state_->failure);
-      state_->failure.reset();
+    if (failure_) {
+      core::Status failure = std::move(*failure_);
+      failure_.reset();
       return failure;
     }
-    if (!state_->cycle_active) return Outcome::kIdle;
+    if (!cycle_active_) return Outcome::kIdle;
     if (!options_.once) return Outcome::kPending;
     if (options_.stop != nullptr && options_.stop->load()) {
       return core::Status::Cancelled("source " + config_.id + ": stopped while waiting for a response");
     }
     // --once waits for the poll to finish; the timeout only re-checks `stop`.
-    state_->changed.wait_for(lock, std::chrono::milliseconds(100));
+    std::unique_lock lock(state_->mutex);
+    state_->arrived.wait_for(lock, std::chrono::milliseconds(100), [this] { return !state_->arrivals.empty(); });
   }
 }
 
-std::string NetworkSource::Cursor() const {
-  std::scoped_lock lock(state_->mutex);
-  return state_->committed_cursor;
-}
+std::string NetworkSource::Cursor() const { return committed_cursor_; }
 
 std::string NetworkSource::Describe() const {
-  std::scoped_lock lock(state_->mutex);
-  std::string description = state_->adapter->Describe();
-  description += ", " + std::to_string(state_->pages_fetched) + " pages, " + std::to_string(state_->posts_fetched) +
-                 " posts fetched";
-  if (state_->cycle_active) description += ", polling";
-  if (!state_->last_error.empty()) description += ", last error: " + state_->last_error;
+  std::string description = adapter_->Describe();
+  description += ", " + std::to_string(pages_fetched_) + " pages, " + std::to_string(posts_fetched_) + " posts fetched";
+  if (cycle_active_) description += ", polling";
+  if (!last_error_.empty()) description += ", last error: " + last_error_;
   return description;
 }
 
