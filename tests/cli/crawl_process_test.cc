@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -303,6 +304,63 @@ TEST_F(CrawlScaleTest, RunOnceTriagesCrawledPostsIntoTheStore) {
   Outcome again = Earshot({"run", "--once", "--config", config.string()});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("run: 0 posts"), std::string::npos) << again.err;
+}
+
+// SIGKILL while a 300-post burst is paged in (60 pages of 5, each answered 30 ms late), several
+// times, then a run to the end: no post is ever skipped, and a post is written twice only if its
+// batch was written and synced but not yet committed when the process died (at most one batch of
+// 16 per kill).
+TEST_F(CrawlScaleTest, SigkillMidBurstNeverSkipsAPost) {
+  // 6,000/min: the host's budget must not be what makes the burst slow.
+  const fs::path config = WriteConfig(
+      SourceYaml(kKinds[0], "masto", server_->base_url()) + "    max_requests_per_minute: 6000\n",
+      "pipeline: {batch: 16}\n");
+  const fs::path out = dir_ / "posts.jsonl";
+  ASSERT_EQ(Crawl(config, out).exit_code, 0);  // the first poll: the newest page, and a cursor
+  auto added = server_->AddItems(replay::Dataset::kMastodon, 300);
+  ASSERT_TRUE(added.has_value()) << added.error().message();
+  // Without this, the replay's X-RateLimit headers (300 per 5 minutes, like mastodon.social) would
+  // pace the burst to about a page per second, as the fetcher spreads the remaining budget.
+  ASSERT_TRUE(server_->SetApiLimit(replay::RateApi::kMastodon, 1'000'000).ok());
+  replay::FaultSpec slow;
+  slow.path_prefix = "/api/v1/timelines";
+  slow.kind = replay::FaultKind::kHang;
+  slow.hang_ms = 30;
+  slow.count = 100000;
+  ASSERT_TRUE(server_->InjectFault(slow).ok());
+
+  std::mt19937 random(20261124);
+  int kills = 0;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    SpawnOptions options;
+    options.stdout_path = dir_ / "stdout.txt";
+    options.stderr_path = dir_ / "stderr.txt";
+    Child crawl = Child::Spawn({EARSHOT_BINARY, "crawl", "--once", "--config", config.string(), "--out", out.string()},
+                               options);
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 900)(random)));
+    if (crawl.Poll()) break;  // finished before the kill
+    crawl.Signal(SIGKILL);
+    crawl.WaitFor(test_support::kProcessTimeout);
+    ++kills;
+  }
+  EXPECT_GE(kills, 2) << "the kills should land mid-burst";
+  const size_t before_last = ReadPosts(out).size();
+  const auto last_start = test_support::Clock::now();
+  Outcome last = Crawl(config, out);
+  std::printf("before the last run: %zu lines; the last run took %.2f s\n", before_last,
+              test_support::SecondsSince(last_start));
+  EXPECT_GT(before_last, 5u) << "no batch of the burst was committed before a kill";
+  EXPECT_LT(before_last, 305u) << "the burst finished before the kills";
+  ASSERT_EQ(last.exit_code, 0) << last.err;
+
+  const std::vector<CrawledPost> posts = ReadPosts(out);
+  std::map<std::string, int> copies;
+  for (const CrawledPost& post : posts) ++copies[post.id];
+  for (const std::string& id : *added) EXPECT_EQ(copies.count(id), 1u) << "skipped: " << id;
+  size_t duplicates = posts.size() - copies.size();
+  EXPECT_LE(duplicates, static_cast<size_t>(16 * kills));
+  EXPECT_EQ(copies.size(), 5u + 300u);
+  std::printf("%d kills, %zu lines, %zu duplicate lines\n", kills, posts.size(), duplicates);
 }
 
 // 200 sources on 20 hosts (replay listeners), each source asking for 120 requests/minute, so each
