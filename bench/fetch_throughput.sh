@@ -46,20 +46,20 @@ requests=$((hosts * per_host))
 start=$(date +%s.%N)
 "$build/cli/earshot" crawl --once --config "$work/earshot.yaml" --out "$work/posts.jsonl" 2>"$work/crawl.log"
 end=$(date +%s.%N)
-earshot_s=$(echo "$end - $start" | bc -l)
+earshot_s=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
 posts=$(sed -n 's/.*crawl: \([0-9]*\) new posts.*, \([0-9]*\) duplicates.*/\1 \2/p' "$work/crawl.log" | awk '{print $1 + $2}')
 responses=$(sed -n 's/.*fetch: [0-9]* requests, \([0-9]*\) responses.*/\1/p' "$work/crawl.log")
 # The fetch phase alone, from the server's log: first request to last (the whole run also opens
 # the store and commits one transaction per source, each with its fsyncs).
-fetch_span_s=$(curl -s "${bases[0]}/_replay/log?listener=all" |
-  python3 -c 'import sys, json; t = [json.loads(l)["t_ms"] for l in sys.stdin if l.strip()]; print((max(t) - min(t)) / 1000)')
+fetch_span_s=$(curl -s "${bases[0]}/_replay/log?listener=all" | sed -n 's/.*"t_ms":\([0-9]*\).*/\1/p' |
+  awk 'NR == 1 || $1 < lo { lo = $1 } NR == 1 || $1 > hi { hi = $1 } END { printf "%.3f", (hi - lo) / 1000 }')
 
 # curl --parallel: the same URLs, 64 at a time (curl's default is 50), bodies discarded unparsed.
 sed 's/.*/url = "&"\noutput = "\/dev\/null"/' "$work/urls.txt" >"$work/curl.cfg"
 start=$(date +%s.%N)
 curl --parallel --parallel-max 64 -s -K "$work/curl.cfg" -w '%{http_code}\n' >"$work/curl.codes" 2>/dev/null || true
 end=$(date +%s.%N)
-curl_s=$(echo "$end - $start" | bc -l)
+curl_s=$(awk -v a="$start" -v b="$end" 'BEGIN { printf "%.3f", b - a }')
 curl_ok=$(grep -c '^200$' "$work/curl.codes" || true)
 
 # wrk: one of those URLs, 64 connections on 2 threads, for 5 s: the server's own ceiling.
@@ -70,10 +70,10 @@ fi
 
 cat <<JSON
 {"hosts": $hosts, "sources": $requests,
- "earshot_crawl": {"seconds": $(printf %.3f "$earshot_s"), "responses": $responses, "responses_per_s": $(echo "$responses / $earshot_s" | bc -l | xargs printf %.0f), "posts": $posts, "posts_per_s": $(echo "$posts / $earshot_s" | bc -l | xargs printf %.0f),
-                   "fetch_span_s": $fetch_span_s, "fetch_responses_per_s": $(echo "$responses / $fetch_span_s" | bc -l | xargs printf %.0f)},
- "curl_parallel_64": {"seconds": $(printf %.3f "$curl_s"), "responses": $curl_ok, "responses_per_s": $(echo "$curl_ok / $curl_s" | bc -l | xargs printf %.0f)},
+ "earshot_crawl": {"seconds": $(echo "$earshot_s"), "responses": $responses, "responses_per_s": $(awk "BEGIN { printf \"%.0f\", $responses / $earshot_s }"), "posts": $posts, "posts_per_s": $(awk "BEGIN { printf \"%.0f\", $posts / $earshot_s }"),
+                   "fetch_span_s": $fetch_span_s, "fetch_responses_per_s": $(awk "BEGIN { printf \"%.0f\", $responses / $fetch_span_s }")},
+ "curl_parallel_64": {"seconds": $(echo "$curl_s"), "responses": $curl_ok, "responses_per_s": $(awk "BEGIN { printf \"%.0f\", $curl_ok / $curl_s }")},
  "wrk_t2_c64_one_url": {"responses_per_s": ${wrk_rps:-null}},
- "earshot_fetch_vs_curl": $(echo "($responses / $fetch_span_s) / ($curl_ok / $curl_s)" | bc -l | xargs printf %.2f),
- "earshot_run_vs_curl": $(echo "($responses / $earshot_s) / ($curl_ok / $curl_s)" | bc -l | xargs printf %.2f)}
+ "earshot_fetch_vs_curl": $(awk "BEGIN { printf \"%.2f\", ($responses / $fetch_span_s) / ($curl_ok / $curl_s) }"),
+ "earshot_run_vs_curl": $(awk "BEGIN { printf \"%.2f\", ($responses / $earshot_s) / ($curl_ok / $curl_s) }")}
 JSON
