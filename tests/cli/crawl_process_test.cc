@@ -335,9 +335,16 @@ TEST_F(CrawlScaleTest, SigkillMidBurstNeverSkipsAPost) {
     SpawnOptions options;
     options.stdout_path = dir_ / "stdout.txt";
     options.stderr_path = dir_ / "stderr.txt";
+    const size_t lines_before = Lines(Slurp(out)).size();
     Child crawl = Child::Spawn({EARSHOT_BINARY, "crawl", "--once", "--config", config.string(), "--out", out.string()},
                                options);
-    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(300, 900)(random)));
+    // Kill once this run has made progress (a batch is out), at a random moment after that, so the
+    // kill lands mid-burst however slow the build (sanitizers) makes the start.
+    const auto deadline = test_support::Clock::now() + std::chrono::seconds(20);
+    while (Lines(Slurp(out)).size() == lines_before && !crawl.Poll() && test_support::Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 250)(random)));
     if (crawl.Poll()) break;  // finished before the kill
     crawl.Signal(SIGKILL);
     crawl.WaitFor(test_support::kProcessTimeout);
