@@ -22,6 +22,7 @@ Runner RegisterExplain(CLI::App& app);
 Runner RegisterRun(CLI::App& app);
 Runner RegisterCrawl(CLI::App& app);  // run_command.cc: `earshot crawl`, the same job without rules
 Runner RegisterCases(CLI::App& app);
+Runner RegisterSources(CLI::App& app);
 
 }  // namespace earshot::cli
 

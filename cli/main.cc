@@ -38,7 +38,7 @@ int Main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "Log only errors");
 
   std::vector<Runner> runners = {RegisterTriage(app), RegisterRules(app), RegisterExplain(app),
-                                  RegisterRun(app),    RegisterCrawl(app), RegisterCases(app)};
+                                  RegisterRun(app),    RegisterCrawl(app), RegisterCases(app), RegisterSources(app)};
   std::vector<CLI::App*> planned;
   for (const PlannedCommand& command : kPlannedCommands) {
     CLI::App* sub = app.add_subcommand(command.name, command.description);

@@ -12,11 +12,9 @@
 // no global flag is involved.
 #include <oneapi/tbb/global_control.h>
 #include <oneapi/tbb/info.h>
-#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -37,6 +35,7 @@
 #include "cli/commands.h"
 #include "cli/config_loading.h"
 #include "cli/rule_loading.h"
+#include "cli/run_lock.h"
 #include "core/post_json.h"
 #include "crawler/http/fetcher.h"
 #include "crawler/source.h"
@@ -241,36 +240,6 @@ class ProgressReporter {
   bool drew_ = false;
   bool done_ = false;  // guarded by control_.mutex
   std::thread thread_;
-};
-
-// Holds an exclusive flock on data_dir/run.lock for the life of the run. Two `earshot run` on one
-// data directory would be safe (LMDB serialises commits and the seen-set drops what the other
-// committed) but would read every source twice for nothing, so the second is refused. The lock is
-// released by the kernel when the process dies, so a SIGKILLed run never blocks the next one.
-class RunLock {
- public:
-  static std::unique_ptr<RunLock> Acquire(const std::filesystem::path& data_dir) {
-    const std::filesystem::path path = data_dir / "run.lock";
-    const int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-      spdlog::error("{}: {}", path.string(), std::strerror(errno));
-      return nullptr;
-    }
-    auto lock = std::make_unique<RunLock>(fd);
-    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      spdlog::error("another `earshot run` is using data_dir {} (it holds {}); stop it first",
-                    data_dir.string(), path.string());
-      return nullptr;
-    }
-    return lock;
-  }
-  explicit RunLock(int fd) : fd_(fd) {}
-  ~RunLock() { close(fd_); }
-  RunLock(const RunLock&) = delete;
-  RunLock& operator=(const RunLock&) = delete;
-
- private:
-  int fd_;
 };
 
 int RunRun(const RunOptions& options) {

@@ -12,4 +12,6 @@ core::Status SaveCursor(Txn& txn, std::string_view source_id, std::string_view c
   return txn.Put(Table::kCursors, source_id, cursor);
 }
 
+core::Result<bool> ResetCursor(Txn& txn, std::string_view source_id) { return txn.Delete(Table::kCursors, source_id); }
+
 }  // namespace earshot::store

@@ -17,6 +17,8 @@ namespace earshot::store {
 // The saved cursor of `source_id`, empty if none was saved yet.
 core::Result<std::string> LoadCursor(Txn& txn, std::string_view source_id);
 core::Status SaveCursor(Txn& txn, std::string_view source_id, std::string_view cursor);
+// Forgets the cursor: the source's next poll is a first poll. True if there was one.
+core::Result<bool> ResetCursor(Txn& txn, std::string_view source_id);
 
 }  // namespace earshot::store
 

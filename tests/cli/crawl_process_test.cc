@@ -4,6 +4,7 @@
 // source and URL while the other sources carry on, ETag/304, HTML-free text; and 200 sources on 20
 // hosts holding each host's limit while the total rate scales with the hosts.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <simdjson.h>
 #include <stdlib.h>
 
@@ -304,6 +305,55 @@ TEST_F(CrawlScaleTest, RunOnceTriagesCrawledPostsIntoTheStore) {
   Outcome again = Earshot({"run", "--once", "--config", config.string()});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("run: 0 posts"), std::string::npos) << again.err;
+}
+
+// An operator can see where each source stopped and start one over; a reset is refused while a
+// crawler holds the data directory (its next commit would write the old cursor back).
+TEST_F(CrawlScaleTest, SourcesListShowsCursorsAndResetStartsASourceOver) {
+  const fs::path config = WriteConfig(SourceYaml(kKinds[0], "masto", server_->base_url()));
+  const fs::path out = dir_ / "posts.jsonl";
+  ASSERT_EQ(Crawl(config, out).exit_code, 0);
+  Outcome list = Earshot({"sources", "list", "--config", config.string()});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  const std::string listed = Slurp(dir_ / "stdout.txt");
+  EXPECT_NE(listed.find(R"({"id":"masto","kind":"mastodon","cursor":"mastodon1 min_id=)"), std::string::npos) << listed;
+
+  SpawnOptions options;
+  options.stdout_path = dir_ / "crawl-stdout.txt";
+  options.stderr_path = dir_ / "crawl-stderr.txt";
+  Child running = Child::Spawn({EARSHOT_BINARY, "crawl", "--config", config.string(), "--out", out.string()}, options);
+  // Wait until the child holds the data directory's lock. /proc/locks shows it without taking it
+  // (a probing flock could make the child's own attempt fail).
+  struct stat lock_file {};
+  ASSERT_EQ(::stat((dir_ / "data" / "run.lock").c_str(), &lock_file), 0);
+  const std::string inode = ":" + std::to_string(lock_file.st_ino) + " ";
+  const auto deadline = test_support::Clock::now() + std::chrono::seconds(20);
+  for (bool held = false; !held && test_support::Clock::now() < deadline && !running.Poll();) {
+    for (const std::string& line : Lines(Slurp("/proc/locks"))) {
+      held = held || (line.find("FLOCK") != std::string::npos && line.find(inode) != std::string::npos);
+    }
+    if (!held) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  Outcome refused = Earshot({"sources", "reset", "--config", config.string(), "masto"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.err;
+  EXPECT_NE(refused.err.find("stop it first"), std::string::npos) << refused.err;
+  running.Signal(SIGTERM);
+  ASSERT_TRUE(running.WaitFor(test_support::kProcessTimeout).has_value());
+
+  Outcome reset = Earshot({"sources", "reset", "--config", config.string(), "masto"});
+  ASSERT_EQ(reset.exit_code, 0) << reset.err;
+  Outcome unknown = Earshot({"sources", "reset", "--config", config.string(), "nope"});
+  EXPECT_EQ(unknown.exit_code, 2);
+  ASSERT_EQ(Earshot({"sources", "list", "--config", config.string()}).exit_code, 0);
+  EXPECT_NE(Slurp(dir_ / "stdout.txt").find(R"("cursor":"")"), std::string::npos);
+
+  server_->Reset();
+  Outcome again = Crawl(config, out);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("0 new posts"), std::string::npos) << "the seen-set stays: " << again.err;
+  const std::vector<replay::LogEntry> requests = ApiRequests("/api/v1/timelines");
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].query.find("min_id"), std::string::npos) << "a first poll again: " << requests[0].query;
 }
 
 // SIGKILL while a 300-post burst is paged in (60 pages of 5, each answered 30 ms late), several
