@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -15,7 +14,7 @@
 #include "core/post.h"
 #include "core/post_json.h"
 #include "core/time.h"
-#include "core/utf8.h"
+#include "crawler/sources/adapter_support.h"
 #include "crawler/sources/cursor_text.h"
 #include "crawler/text/html_text.h"
 
@@ -46,20 +45,6 @@ std::string JsonQuote(std::string_view text) {
   return out;
 }
 
-std::string_view StringField(simdjson::simdjson_result<simdjson::dom::element> value) {
-  std::string_view text;
-  if (value.get_string().get(text) != simdjson::SUCCESS) return {};
-  return text;
-}
-
-// Parses an API body. Invalid UTF-8 (which simdjson rejects) is repaired and parsed again rather
-// than losing the whole page to one bad byte.
-simdjson::error_code ParseJson(simdjson::dom::parser& parser, const std::string& body, simdjson::dom::element& root) {
-  simdjson::error_code error = parser.parse(body).get(root);
-  if (error == simdjson::UTF8_ERROR) error = parser.parse(core::RepairUtf8(body)).get(root);
-  return error;
-}
-
 // The XRPC error body {"error": "ExpiredToken", "message": "..."}, as far as it parses.
 struct XrpcError {
   std::string error;
@@ -69,7 +54,7 @@ struct XrpcError {
 XrpcError ReadXrpcError(simdjson::dom::parser& parser, const std::string& body) {
   XrpcError out;
   simdjson::dom::element root;
-  if (ParseJson(parser, body, root) != simdjson::SUCCESS) return out;
+  if (ParseJsonRepairingUtf8(parser, body, root) != simdjson::SUCCESS) return out;
   out.error = std::string(StringField(root["error"]));
   out.message = std::string(StringField(root["message"]).substr(0, 200));
   return out;
@@ -183,7 +168,8 @@ class BlueskyAdapter final : public Adapter {
       return core::Status::Unavailable(std::move(message));
     }
     simdjson::dom::element root;
-    if (const simdjson::error_code error = ParseJson(parser_, response.body, root); error != simdjson::SUCCESS) {
+    if (const simdjson::error_code error = ParseJsonRepairingUtf8(parser_, response.body, root);
+        error != simdjson::SUCCESS) {
       return core::Status::Corruption(std::string("createSession: malformed JSON (") + simdjson::error_message(error) + ")");
     }
     const std::string_view jwt = StringField(root["accessJwt"]);
@@ -219,7 +205,8 @@ class BlueskyAdapter final : public Adapter {
     if (!response.ok()) return core::Status::Unavailable("searchPosts failed (" + DescribeError(response) + ")");
 
     simdjson::dom::element root;
-    if (const simdjson::error_code error = ParseJson(parser_, response.body, root); error != simdjson::SUCCESS) {
+    if (const simdjson::error_code error = ParseJsonRepairingUtf8(parser_, response.body, root);
+        error != simdjson::SUCCESS) {
       return core::Status::Corruption(std::string("malformed JSON (") + simdjson::error_message(error) + ")");
     }
     simdjson::dom::array posts;
@@ -290,15 +277,6 @@ class BlueskyAdapter final : public Adapter {
   simdjson::dom::parser parser_;
 };
 
-core::Status BadParam(const core::SourceConfig& config, std::string_view key, std::string_view problem) {
-  return core::Status::InvalidArgument("source " + config.id + ": `" + std::string(key) + "` " + std::string(problem));
-}
-
-std::string Param(const core::SourceConfig& config, const std::string& key) {
-  const auto found = config.params.find(key);
-  return found == config.params.end() ? std::string() : found->second;
-}
-
 }  // namespace
 
 core::Result<std::unique_ptr<Adapter>> MakeBlueskyAdapter(const core::SourceConfig& config, std::string_view cursor) {
@@ -312,17 +290,15 @@ core::Result<std::unique_ptr<Adapter>> MakeBlueskyAdapter(const core::SourceConf
   }
   settings.base_url = Param(config, "base_url");
   if (settings.base_url.empty()) settings.base_url = "https://bsky.social";
-  while (!settings.base_url.empty() && settings.base_url.back() == '/') settings.base_url.pop_back();
-  if (!settings.base_url.starts_with("https://") && !settings.base_url.starts_with("http://")) {
+  TrimTrailingSlashes(settings.base_url);
+  if (!IsHttpUrl(settings.base_url)) {
     return BadParam(config, "base_url", "must be an http:// or https:// URL");
   }
+  // An empty value means the default here, and the message names no value (unlike IntParam's).
   if (const std::string limit = Param(config, "limit"); !limit.empty()) {
-    int value = 0;
-    const auto [end, error] = std::from_chars(limit.data(), limit.data() + limit.size(), value);
-    if (error != std::errc() || end != limit.data() + limit.size() || value < 1 || value > 100) {
-      return BadParam(config, "limit", "must be an integer from 1 to 100");
-    }
-    settings.limit = value;
+    const std::optional<int> value = ParseIntInRange(limit, 1, 100);
+    if (!value) return BadParam(config, "limit", "must be an integer from 1 to 100");
+    settings.limit = *value;
   }
   if (const std::string overlap = Param(config, "overlap"); !overlap.empty()) {
     const std::optional<std::chrono::milliseconds> duration = core::ParseDuration(overlap);
@@ -342,8 +318,7 @@ core::Result<std::unique_ptr<Adapter>> MakeBlueskyAdapter(const core::SourceConf
   if (const auto since = fields->find("since"); since != fields->end()) {
     since_ms = core::ParseRfc3339Millis(since->second);
     if (!since_ms) {
-      return core::Status::Corruption("source " + config.id + ": cursor '" + std::string(cursor.substr(0, 80)) +
-                                      "': `since` is not an RFC 3339 time");
+      return BadCursor(config, cursor, "`since` is not an RFC 3339 time");
     }
   }
   return std::unique_ptr<Adapter>(std::make_unique<BlueskyAdapter>(std::move(settings), since_ms));

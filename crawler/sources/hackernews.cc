@@ -14,6 +14,7 @@
 #include "core/post.h"
 #include "core/post_json.h"
 #include "core/time.h"
+#include "crawler/sources/adapter_support.h"
 #include "crawler/sources/cursor_text.h"
 #include "crawler/text/html_text.h"
 
@@ -22,26 +23,6 @@ namespace {
 
 constexpr std::string_view kCursorFormat = "hackernews1";
 constexpr int64_t kMaxResults = 1000;  // Algolia's paginationLimitedTo: results past it are unreachable
-
-core::Status BadParam(const core::SourceConfig& config, std::string_view key, std::string_view reason) {
-  return core::Status::InvalidArgument("source " + config.id + ": `" + std::string(key) + "` " + std::string(reason));
-}
-
-// The first bytes of an error body, cut at a UTF-8 boundary so the message stays valid text.
-std::string BodyPrefix(std::string_view body) {
-  constexpr size_t kMax = 200;
-  if (body.size() <= kMax) return std::string(body);
-  size_t end = kMax;
-  while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
-  return std::string(body.substr(0, end)) + "…";
-}
-
-// A string field, or empty when it is missing, null or not a string.
-std::string_view StringField(simdjson::dom::object object, std::string_view key) {
-  std::string_view value;
-  if (object[key].get_string().get(value) != simdjson::SUCCESS) return {};
-  return value;
-}
 
 // An integer field, or nullopt when missing, null or not an integer.
 std::optional<int64_t> IntField(simdjson::dom::object object, std::string_view key) {
@@ -86,13 +67,10 @@ class HackerNewsAdapter final : public Adapter {
   }
 
   core::Result<Page> OnResponse(const HttpRequest& /*request*/, const HttpResponse& response) override {
-    if (!response.ok()) {
-      return core::Status::Unavailable("HTTP " + std::to_string(response.code) + ": " + BodyPrefix(response.body));
-    }
-    simdjson::dom::element document;
-    if (const auto error = parser_.parse(response.body).get(document); error != simdjson::SUCCESS) {
-      return core::Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(error));
-    }
+    if (!response.ok()) return HttpError(response);
+    core::Result<simdjson::dom::element> parsed = ParseJsonBody(parser_, response.body);
+    if (!parsed) return parsed.error();
+    const simdjson::dom::element document = *parsed;
     simdjson::dom::object root;
     simdjson::dom::array hits;
     if (document.get_object().get(root) != simdjson::SUCCESS ||
@@ -260,17 +238,14 @@ core::Result<std::unique_ptr<Adapter>> MakeHackerNewsAdapter(const core::SourceC
   }
   const auto base = config.params.find("base_url");
   settings.base_url = base != config.params.end() ? base->second : "https://hn.algolia.com";
-  while (!settings.base_url.empty() && settings.base_url.back() == '/') settings.base_url.pop_back();
-  if (!settings.base_url.starts_with("http://") && !settings.base_url.starts_with("https://")) {
+  TrimTrailingSlashes(settings.base_url);
+  if (!IsHttpUrl(settings.base_url)) {
     return BadParam(config, "base_url", "must be an http:// or https:// URL, got '" + settings.base_url + "'");
   }
-  if (const auto hits = config.params.find("hits_per_page"); hits != config.params.end()) {
-    int64_t value = 0;
-    if (!ParseInt64(hits->second, value) || value < 1 || value > kMaxResults) {
-      return BadParam(config, "hits_per_page", "must be an integer from 1 to 1000, got '" + hits->second + "'");
-    }
-    settings.hits_per_page = static_cast<int>(value);
-  }
+  core::Result<int> hits_per_page =
+      IntParam(config, "hits_per_page", settings.hits_per_page, 1, static_cast<int>(kMaxResults));
+  if (!hits_per_page) return hits_per_page.error();
+  settings.hits_per_page = *hits_per_page;
   if (const auto since = config.params.find("since"); since != config.params.end()) {
     const std::optional<int64_t> millis = core::ParseRfc3339Millis(since->second);
     if (!millis) return BadParam(config, "since", "must be an RFC 3339 time, got '" + since->second + "'");
@@ -284,8 +259,7 @@ core::Result<std::unique_ptr<Adapter>> MakeHackerNewsAdapter(const core::SourceC
     const auto found = fields->find("since");
     int64_t value = 0;
     if (found == fields->end() || !ParseInt64(found->second, value) || value < 0) {
-      return core::Status::Corruption("source " + config.id + ": cursor '" + std::string(cursor.substr(0, 80)) +
-                                      "': expected since=<unix seconds>");
+      return BadCursor(config, cursor, "expected since=<unix seconds>");
     }
     since = value;
   }

@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "core/post.h"
 #include "core/post_json.h"
+#include "crawler/sources/adapter_support.h"
 #include "crawler/sources/cursor_text.h"
 #include "crawler/text/html_text.h"
 
@@ -21,29 +21,9 @@ namespace {
 constexpr std::string_view kCursorFormat = "mastodon1";
 constexpr int kMaxLimit = 40;  // the API's maximum for timelines
 
-core::Status BadParam(const core::SourceConfig& config, std::string_view key, std::string_view reason) {
-  return core::Status::InvalidArgument("source " + config.id + ": `" + std::string(key) + "` " + std::string(reason));
-}
-
-// The first bytes of an error body, cut at a UTF-8 boundary so the message stays valid text.
-std::string BodyPrefix(std::string_view body) {
-  constexpr size_t kMax = 200;
-  if (body.size() <= kMax) return std::string(body);
-  size_t end = kMax;
-  while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
-  return std::string(body.substr(0, end)) + "…";
-}
-
 // Mastodon ids are decimal strings today, but the API only promises strings; ordering by length
 // and then bytewise is what the docs prescribe and never overflows.
 bool IdLess(std::string_view a, std::string_view b) { return a.size() != b.size() ? a.size() < b.size() : a < b; }
-
-// A string field, or empty when it is missing, null or not a string.
-std::string_view StringField(simdjson::dom::object object, std::string_view key) {
-  std::string_view value;
-  if (object[key].get_string().get(value) != simdjson::SUCCESS) return {};
-  return value;
-}
 
 // An id field: a string, or an integer kept as its decimal text (older or test servers).
 std::optional<std::string> IdField(simdjson::dom::object object, std::string_view key) {
@@ -76,13 +56,10 @@ class MastodonAdapter final : public Adapter {
   core::Result<HttpRequest> BeginCycle() override { return Request(); }
 
   core::Result<Page> OnResponse(const HttpRequest& /*request*/, const HttpResponse& response) override {
-    if (!response.ok()) {
-      return core::Status::Unavailable("HTTP " + std::to_string(response.code) + ": " + BodyPrefix(response.body));
-    }
-    simdjson::dom::element document;
-    if (const auto error = parser_.parse(response.body).get(document); error != simdjson::SUCCESS) {
-      return core::Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(error));
-    }
+    if (!response.ok()) return HttpError(response);
+    core::Result<simdjson::dom::element> parsed = ParseJsonBody(parser_, response.body);
+    if (!parsed) return parsed.error();
+    const simdjson::dom::element document = *parsed;
     simdjson::dom::array statuses;
     if (document.get_array().get(statuses) != simdjson::SUCCESS) {
       return core::Status::InvalidArgument("expected an array of statuses");
@@ -204,10 +181,9 @@ core::Result<std::unique_ptr<Adapter>> MakeMastodonAdapter(const core::SourceCon
   const auto base = config.params.find("base_url");
   if (base == config.params.end() || base->second.empty()) return BadParam(config, "base_url", "is required");
   settings.base_url = base->second;
-  while (!settings.base_url.empty() && settings.base_url.back() == '/') settings.base_url.pop_back();
-  const bool http = settings.base_url.starts_with("http://") || settings.base_url.starts_with("https://");
+  TrimTrailingSlashes(settings.base_url);
   settings.host = HostOf(settings.base_url);
-  if (!http || settings.host.empty()) {
+  if (!IsHttpUrl(settings.base_url) || settings.host.empty()) {
     return BadParam(config, "base_url", "must be an http:// or https:// URL, got '" + base->second + "'");
   }
 
@@ -217,15 +193,9 @@ core::Result<std::unique_ptr<Adapter>> MakeMastodonAdapter(const core::SourceCon
   if (!settings.hashtag.empty() && settings.hashtag.front() == '#') settings.hashtag.erase(0, 1);
   if (settings.hashtag.empty()) return BadParam(config, "hashtag", "must name a tag");
 
-  if (const auto limit = config.params.find("limit"); limit != config.params.end()) {
-    const std::string& text = limit->second;
-    int value = 0;
-    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (error != std::errc() || end != text.data() + text.size() || value < 1 || value > kMaxLimit) {
-      return BadParam(config, "limit", "must be an integer from 1 to 40, got '" + text + "'");
-    }
-    settings.limit = value;
-  }
+  core::Result<int> limit = IntParam(config, "limit", kMaxLimit, 1, kMaxLimit);
+  if (!limit) return limit.error();
+  settings.limit = *limit;
   if (const auto token = config.secrets.find("token"); token != config.secrets.end()) settings.token = token->second;
 
   core::Result<std::map<std::string, std::string>> fields = ParseCursor(config.id, kCursorFormat, cursor);
@@ -234,8 +204,7 @@ core::Result<std::unique_ptr<Adapter>> MakeMastodonAdapter(const core::SourceCon
   if (!cursor.empty()) {
     const auto found = fields->find("min_id");
     if (found == fields->end() || found->second.empty()) {
-      return core::Status::Corruption("source " + config.id + ": cursor '" + std::string(cursor.substr(0, 80)) +
-                                      "': missing min_id");
+      return BadCursor(config, cursor, "missing min_id");
     }
     min_id = found->second;
   }

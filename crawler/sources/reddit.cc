@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <map>
 #include <optional>
@@ -14,6 +13,7 @@
 #include "core/post.h"
 #include "core/post_json.h"
 #include "core/time.h"
+#include "crawler/sources/adapter_support.h"
 #include "crawler/sources/cursor_text.h"
 #include "crawler/text/html_text.h"
 
@@ -22,40 +22,6 @@ namespace {
 
 constexpr std::string_view kCursorFormat = "reddit1";
 constexpr size_t kSeenKept = 50;  // enough stop markers to survive many removals, small enough for a cursor
-
-core::Status BadParam(const core::SourceConfig& config, std::string_view key, std::string_view reason) {
-  return core::Status::InvalidArgument("source " + config.id + ": `" + std::string(key) + "` " + std::string(reason));
-}
-
-core::Result<int> IntParam(const core::SourceConfig& config, std::string_view key, int fallback, int min, int max) {
-  const auto found = config.params.find(std::string(key));
-  if (found == config.params.end()) return fallback;
-  const std::string& text = found->second;
-  int value = 0;
-  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return BadParam(
-        config, key,
-        "must be an integer from " + std::to_string(min) + " to " + std::to_string(max) + ", got '" + text + "'");
-  }
-  return value;
-}
-
-// The first bytes of an error body, cut at a UTF-8 boundary so the message stays valid text.
-std::string BodyPrefix(std::string_view body) {
-  constexpr size_t kMax = 200;
-  if (body.size() <= kMax) return std::string(body);
-  size_t end = kMax;
-  while (end > 0 && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;
-  return std::string(body.substr(0, end)) + "…";
-}
-
-// A string field, or empty when it is missing, null or not a string.
-std::string_view StringField(simdjson::dom::object object, std::string_view key) {
-  std::string_view value;
-  if (object[key].get_string().get(value) != simdjson::SUCCESS) return {};
-  return value;
-}
 
 struct Settings {
   std::string base_url;   // without trailing '/'
@@ -78,13 +44,10 @@ class RedditAdapter final : public Adapter {
   }
 
   core::Result<Page> OnResponse(const HttpRequest& /*request*/, const HttpResponse& response) override {
-    if (!response.ok()) {
-      return core::Status::Unavailable("HTTP " + std::to_string(response.code) + ": " + BodyPrefix(response.body));
-    }
-    simdjson::dom::element document;
-    if (const auto error = parser_.parse(response.body).get(document); error != simdjson::SUCCESS) {
-      return core::Status::InvalidArgument(std::string("malformed JSON: ") + simdjson::error_message(error));
-    }
+    if (!response.ok()) return HttpError(response);
+    core::Result<simdjson::dom::element> parsed = ParseJsonBody(parser_, response.body);
+    if (!parsed) return parsed.error();
+    const simdjson::dom::element document = *parsed;
     simdjson::dom::array children;
     if (document["data"]["children"].get_array().get(children) != simdjson::SUCCESS) {
       return core::Status::InvalidArgument("expected a Listing (an object with data.children, an array)");
@@ -277,8 +240,8 @@ core::Result<std::unique_ptr<Adapter>> MakeRedditAdapter(const core::SourceConfi
   settings.base_url = base != config.params.end() ? base->second
                       : settings.token.empty()    ? "https://www.reddit.com"
                                                   : "https://oauth.reddit.com";
-  while (!settings.base_url.empty() && settings.base_url.back() == '/') settings.base_url.pop_back();
-  if (!settings.base_url.starts_with("http://") && !settings.base_url.starts_with("https://")) {
+  TrimTrailingSlashes(settings.base_url);
+  if (!IsHttpUrl(settings.base_url)) {
     return BadParam(config, "base_url", "must be an http:// or https:// URL, got '" + settings.base_url + "'");
   }
 
@@ -293,10 +256,7 @@ core::Result<std::unique_ptr<Adapter>> MakeRedditAdapter(const core::SourceConfi
   if (!fields) return fields.error();
   std::vector<std::string> seen;
   if (!cursor.empty()) {
-    auto corrupt = [&](std::string_view reason) {
-      return core::Status::Corruption("source " + config.id + ": cursor '" + std::string(cursor.substr(0, 80)) +
-                                      "': " + std::string(reason));
-    };
+    auto corrupt = [&](std::string_view reason) { return BadCursor(config, cursor, reason); };
     const auto found = fields->find("seen");
     if (found == fields->end()) return corrupt("missing seen");
     std::string_view rest = found->second;

@@ -16,6 +16,7 @@
 #include "core/post.h"
 #include "core/post_json.h"
 #include "core/time.h"
+#include "crawler/sources/adapter_support.h"
 #include "crawler/sources/cursor_text.h"
 #include "crawler/text/html_text.h"
 
@@ -202,8 +203,6 @@ std::string WordPressPermalink(std::string_view link) {
   }
   return std::string(page);
 }
-
-bool IsHttpUrl(std::string_view url) { return url.starts_with("http://") || url.starts_with("https://"); }
 
 struct Item {
   std::string id;
@@ -532,10 +531,6 @@ class RssAdapter final : public Adapter {
   std::deque<std::string> comment_feeds_;
 };
 
-core::Status BadParam(const core::SourceConfig& config, std::string_view key, std::string_view problem) {
-  return core::Status::InvalidArgument("source " + config.id + ": `" + std::string(key) + "` " + std::string(problem));
-}
-
 }  // namespace
 
 core::Result<std::unique_ptr<Adapter>> MakeRssAdapter(const core::SourceConfig& config, std::string_view cursor) {
@@ -560,8 +555,7 @@ core::Result<std::unique_ptr<Adapter>> MakeRssAdapter(const core::SourceConfig& 
   if (const auto found = fields->find("counts"); found != fields->end()) {
     std::optional<std::map<std::string, int64_t>> counts = ParseCounts(found->second);
     if (!counts) {
-      return core::Status::Corruption("source " + config.id + ": cursor '" + std::string(cursor.substr(0, 80)) +
-                                      "': `counts` is not a list of hash:count");
+      return BadCursor(config, cursor, "`counts` is not a list of hash:count");
     }
     committed.counts = std::move(*counts);
     committed.counts_known = true;

@@ -16,7 +16,7 @@
 #include "core/post.h"
 #include "core/post_json.h"
 #include "core/time.h"
-#include "core/utf8.h"
+#include "crawler/sources/adapter_support.h"
 #include "crawler/sources/cursor_text.h"
 #include "crawler/text/html_text.h"
 
@@ -24,12 +24,6 @@ namespace earshot::crawler {
 namespace {
 
 constexpr std::string_view kCursorFormat = "wordpress1";
-
-std::string_view StringField(simdjson::simdjson_result<simdjson::dom::element> value) {
-  std::string_view text;
-  if (value.get_string().get(text) != simdjson::SUCCESS) return {};
-  return text;
-}
 
 // WordPress ids are integers; older plugins have been seen to send them as strings.
 std::optional<uint64_t> IdField(simdjson::simdjson_result<simdjson::dom::element> value) {
@@ -39,13 +33,6 @@ std::optional<uint64_t> IdField(simdjson::simdjson_result<simdjson::dom::element
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
   if (text.empty() || error != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return number;
-}
-
-// Invalid UTF-8 (which simdjson rejects) is repaired and parsed again rather than losing a page.
-simdjson::error_code ParseJson(simdjson::dom::parser& parser, const std::string& body, simdjson::dom::element& root) {
-  simdjson::error_code error = parser.parse(body).get(root);
-  if (error == simdjson::UTF8_ERROR) error = parser.parse(core::RepairUtf8(body)).get(root);
-  return error;
 }
 
 // "https://User@Example.org:8443/blog" → "example.org": comment ids are only unique per site.
@@ -99,7 +86,7 @@ class WordPressAdapter final : public Adapter {
 
   core::Result<Page> OnResponse(const HttpRequest& /*request*/, const HttpResponse& response) override {
     simdjson::dom::element root;
-    const simdjson::error_code error = ParseJson(parser_, response.body, root);
+    const simdjson::error_code error = ParseJsonRepairingUtf8(parser_, response.body, root);
     if (!response.ok()) {
       const std::string_view code = error == simdjson::SUCCESS ? StringField(root["code"]) : std::string_view();
       // Comments deleted between two pages shrink the page count under our feet: nothing is lost.
@@ -224,15 +211,6 @@ class WordPressAdapter final : public Adapter {
   simdjson::dom::parser parser_;
 };
 
-core::Status BadParam(const core::SourceConfig& config, std::string_view key, std::string_view problem) {
-  return core::Status::InvalidArgument("source " + config.id + ": `" + std::string(key) + "` " + std::string(problem));
-}
-
-std::string Param(const core::SourceConfig& config, const std::string& key) {
-  const auto found = config.params.find(key);
-  return found == config.params.end() ? std::string() : found->second;
-}
-
 bool AllDigits(std::string_view text) {
   return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -243,19 +221,16 @@ core::Result<std::unique_ptr<Adapter>> MakeWordPressAdapter(const core::SourceCo
   Settings settings;
   settings.base_url = Param(config, "base_url");
   if (settings.base_url.empty()) return BadParam(config, "base_url", "is required (the site's root URL)");
-  while (!settings.base_url.empty() && settings.base_url.back() == '/') settings.base_url.pop_back();
+  TrimTrailingSlashes(settings.base_url);
   settings.host = HostOf(settings.base_url);
-  if ((!settings.base_url.starts_with("https://") && !settings.base_url.starts_with("http://")) ||
-      settings.host.empty()) {
+  if (!IsHttpUrl(settings.base_url) || settings.host.empty()) {
     return BadParam(config, "base_url", "must be an http:// or https:// URL");
   }
+  // An empty value means the default here, and the message names no value (unlike IntParam's).
   if (const std::string per_page = Param(config, "per_page"); !per_page.empty()) {
-    int value = 0;
-    const auto [end, error] = std::from_chars(per_page.data(), per_page.data() + per_page.size(), value);
-    if (error != std::errc() || end != per_page.data() + per_page.size() || value < 1 || value > 100) {
-      return BadParam(config, "per_page", "must be an integer from 1 to 100");
-    }
-    settings.per_page = value;
+    const std::optional<int> value = ParseIntInRange(per_page, 1, 100);
+    if (!value) return BadParam(config, "per_page", "must be an integer from 1 to 100");
+    settings.per_page = *value;
   }
   settings.post = Param(config, "post");
   if (!settings.post.empty() && !AllDigits(settings.post)) return BadParam(config, "post", "must be a post id");
@@ -270,8 +245,7 @@ core::Result<std::unique_ptr<Adapter>> MakeWordPressAdapter(const core::SourceCo
   std::string after;
   if (const auto found = fields->find("after"); found != fields->end()) {
     if (!core::ParseRfc3339Millis(found->second)) {
-      return core::Status::Corruption("source " + config.id + ": cursor '" + std::string(cursor.substr(0, 80)) +
-                                      "': `after` is not an ISO 8601 time");
+      return BadCursor(config, cursor, "`after` is not an ISO 8601 time");
     }
     after = found->second;
   }

@@ -7,9 +7,6 @@
 #include <gtest/gtest.h>
 #include <simdjson.h>
 
-#include <fstream>
-#include <iterator>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,9 +14,16 @@
 #include "core/config.h"
 #include "core/post.h"
 #include "core/post_json.h"
+#include "tests/crawler/adapter_test_support.h"
 
 namespace earshot::crawler {
 namespace {
+
+using test_support::HeaderOf;
+using test_support::JsonArray;
+using test_support::Posts;
+using test_support::ReadFixture;
+using test_support::WithParam;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -43,39 +47,14 @@ core::SourceConfig Config() {
 }
 
 std::unique_ptr<Adapter> Make(const core::SourceConfig& config, std::string_view cursor = "") {
-  core::Result<std::unique_ptr<Adapter>> adapter = MakeBlueskyAdapter(config, cursor);
-  EXPECT_TRUE(adapter.has_value()) << adapter.error().ToString();
-  return adapter ? std::move(*adapter) : nullptr;
+  return test_support::MustMake(MakeBlueskyAdapter, config, cursor);
 }
 
-std::string HeaderOf(const HttpRequest& request, std::string_view name) {
-  for (const auto& [key, value] : request.headers) {
-    if (key == name) return value;
-  }
-  return "";
-}
-
-HttpResponse Response(long code, std::string body) {
-  HttpResponse response;
-  response.code = code;
-  response.body = std::move(body);
-  return response;
-}
+HttpResponse Response(long code, std::string body) { return test_support::MakeResponse(code, std::move(body)); }
 
 HttpResponse SessionOk(std::string_view jwt) {
   return Response(200, R"({"did":"did:plc:care","handle":"care.acme.example","accessJwt":")" + std::string(jwt) +
                            R"(","refreshJwt":"refresh-token"})");
-}
-
-std::vector<core::Post> Posts(const Page& page) {
-  core::PostParser parser;
-  std::vector<core::Post> posts;
-  for (const std::string& line : page.lines) {
-    core::Result<core::Post> post = parser.Parse(line);
-    EXPECT_TRUE(post.has_value()) << line;
-    if (post) posts.push_back(*post);
-  }
-  return posts;
 }
 
 // A searchPosts post; `reply` adds record.reply pointing at a parent and a root.
@@ -93,9 +72,7 @@ std::string PostJson(std::string_view rkey, std::string_view indexed_at, std::st
 }
 
 std::string SearchJson(const std::vector<std::string>& posts, std::string_view cursor = "") {
-  std::string json = R"({"posts":[)";
-  for (size_t i = 0; i < posts.size(); ++i) json += (i ? "," : "") + posts[i];
-  json += "]";
+  std::string json = R"({"posts":)" + JsonArray(posts);
   if (!cursor.empty()) json += R"(,"cursor":")" + std::string(cursor) + "\"";
   return json + "}";
 }
@@ -185,10 +162,8 @@ TEST(BlueskyAdapter, PostsCarryEveryFieldTheSearchGivesOldestFirst) {
 }
 
 TEST(BlueskyAdapter, RecordedSearchResponseParses) {
-  const std::string path = std::string(EARSHOT_SOURCE_DIR) + "/tests/replay/fixtures/bluesky/search_posts.json";
-  std::ifstream file(path, std::ios::binary);
-  ASSERT_TRUE(file) << "missing fixture " << path;
-  const std::string body((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string body = ReadFixture("bluesky/search_posts.json");
+  ASSERT_FALSE(body.empty());
 
   std::unique_ptr<Adapter> adapter = Make(Config());
   const HttpRequest search = LogIn(*adapter);
@@ -357,13 +332,7 @@ TEST(BlueskyFactory, RejectsBadParamsNamingSourceAndKey) {
       {"base_url", "pds.example", "`base_url`"},
   };
   for (const Case& c : cases) {
-    core::SourceConfig config = Config();
-    if (c.value.empty()) {
-      config.params.erase(c.key);
-    } else {
-      config.params[c.key] = c.value;
-    }
-    core::Result<std::unique_ptr<Adapter>> adapter = MakeBlueskyAdapter(config, "");
+    core::Result<std::unique_ptr<Adapter>> adapter = MakeBlueskyAdapter(WithParam(Config(), c.key, c.value), "");
     ASSERT_FALSE(adapter.has_value()) << c.key << "=" << c.value;
     EXPECT_TRUE(adapter.error().IsInvalidArgument());
     EXPECT_THAT(adapter.error().message(), HasSubstr("source bsky"));

@@ -1,10 +1,8 @@
 #include "crawler/sources/hackernews.h"
 
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,37 +11,31 @@
 
 #include "core/post.h"
 #include "core/post_json.h"
+#include "tests/crawler/adapter_test_support.h"
 
 namespace earshot::crawler {
 namespace {
 
-core::SourceConfig Config(std::map<std::string, std::string> params, std::map<std::string, std::string> secrets = {}) {
-  core::SourceConfig config;
-  config.id = "hn";
-  config.kind = "hackernews";
-  config.params = std::move(params);
-  config.secrets = std::move(secrets);
-  return config;
+using test_support::Ids;
+using test_support::JsonArray;
+using test_support::MustPage;
+using test_support::Posts;
+using test_support::ReadFixture;
+
+core::SourceConfig Config(test_support::Params params, test_support::Params secrets = {}) {
+  return test_support::SourceConfig("hn", "hackernews", std::move(params), std::move(secrets));
 }
 
-core::SourceConfig QueryConfig(std::map<std::string, std::string> extra = {}) {
-  std::map<std::string, std::string> params = {{"query", "acme"}, {"base_url", "http://hn.test/"}};
-  for (auto& [key, value] : extra) params[key] = value;
-  return Config(std::move(params));
+core::SourceConfig QueryConfig(const test_support::Params& extra = {}) {
+  return Config(test_support::Merged({{"query", "acme"}, {"base_url", "http://hn.test/"}}, extra));
 }
 
 std::unique_ptr<Adapter> Make(const core::SourceConfig& config, std::string_view cursor = "") {
-  core::Result<std::unique_ptr<Adapter>> adapter = MakeHackerNewsAdapter(config, cursor);
-  EXPECT_TRUE(adapter.has_value()) << adapter.error().ToString();
-  return adapter ? std::move(*adapter) : nullptr;
+  return test_support::MustMake(MakeHackerNewsAdapter, config, cursor);
 }
 
 HttpResponse Response(std::string body, long code = 200) {
-  HttpResponse response;
-  response.code = code;
-  response.body = std::move(body);
-  response.headers = {{"content-type", "application/json; charset=UTF-8"}};
-  return response;
+  return test_support::MakeResponse(code, std::move(body), {{"content-type", "application/json; charset=UTF-8"}});
 }
 
 std::string CommentHit(int64_t id, int64_t created, const std::string& html = "<p>hello</p>") {
@@ -64,34 +56,10 @@ std::string StoryHit(int64_t id, int64_t created, const std::string& title, cons
 
 // A search_by_date result; `hits` newest first.
 std::string Result(const std::vector<std::string>& hits, int page, int pages, int total, int per_page = 100) {
-  std::string out = R"({"hits":[)";
-  for (size_t i = 0; i < hits.size(); ++i) out += (i ? "," : "") + hits[i];
-  return out + R"(],"nbHits":)" + std::to_string(total) + R"(,"page":)" + std::to_string(page) + R"(,"nbPages":)" +
+  return R"({"hits":)" + JsonArray(hits) + R"(,"nbHits":)" + std::to_string(total) + R"(,"page":)" +
+         std::to_string(page) + R"(,"nbPages":)" +
          std::to_string(pages) + R"(,"hitsPerPage":)" + std::to_string(per_page) +
          R"(,"exhaustiveNbHits":false,"query":"acme","params":"query=acme"})";
-}
-
-std::vector<core::Post> Posts(const Page& page) {
-  core::PostParser parser;
-  std::vector<core::Post> posts;
-  for (const std::string& line : page.lines) {
-    core::Result<core::Post> post = parser.Parse(line);
-    EXPECT_TRUE(post.has_value()) << line << ": " << post.error().ToString();
-    if (post) posts.push_back(*post);
-  }
-  return posts;
-}
-
-std::vector<std::string> Ids(const Page& page) {
-  std::vector<std::string> ids;
-  for (const core::Post& post : Posts(page)) ids.push_back(post.id);
-  return ids;
-}
-
-Page MustPage(Adapter& adapter, const HttpRequest& request, const HttpResponse& response) {
-  core::Result<Page> page = adapter.OnResponse(request, response);
-  EXPECT_TRUE(page.has_value()) << page.error().ToString();
-  return page ? std::move(*page) : Page{};
 }
 
 const std::string kBase = "http://hn.test/api/v1/search_by_date?query=acme&tags=%28story%2Ccomment%29";
@@ -302,20 +270,12 @@ TEST(HackerNewsAdapter, RejectsForeignOrBrokenCursors) {
   }
 }
 
-std::string Fixture(const std::string& name) {
-  const std::string path = std::string(EARSHOT_SOURCE_DIR) + "/tests/replay/fixtures/hackernews/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << path;
-  std::stringstream body;
-  body << in.rdbuf();
-  return body.str();
-}
-
 // Recorded search_by_date hits (18 of them; the recording kept no nbPages, which means no more pages).
 TEST(HackerNewsAdapter, ReadsRecordedHits) {
   std::unique_ptr<Adapter> adapter = Make(QueryConfig(), "hackernews1 since=1244573770");
   ASSERT_NE(adapter, nullptr);
-  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(Fixture("search_by_date_hits.json")));
+  const Page page =
+      MustPage(*adapter, *adapter->BeginCycle(), Response(ReadFixture("hackernews/search_by_date_hits.json")));
   const std::vector<core::Post> posts = Posts(page);
   ASSERT_EQ(posts.size(), 18u);
   EXPECT_FALSE(page.next.has_value());

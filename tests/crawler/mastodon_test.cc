@@ -1,9 +1,7 @@
 #include "crawler/sources/mastodon.h"
 
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,17 +10,19 @@
 
 #include "core/post.h"
 #include "core/post_json.h"
+#include "tests/crawler/adapter_test_support.h"
 
 namespace earshot::crawler {
 namespace {
 
-core::SourceConfig Config(std::map<std::string, std::string> params, std::map<std::string, std::string> secrets = {}) {
-  core::SourceConfig config;
-  config.id = "masto";
-  config.kind = "mastodon";
-  config.params = std::move(params);
-  config.secrets = std::move(secrets);
-  return config;
+using test_support::Ids;
+using test_support::JsonArray;
+using test_support::MustPage;
+using test_support::Posts;
+using test_support::ReadFixture;
+
+core::SourceConfig Config(test_support::Params params, test_support::Params secrets = {}) {
+  return test_support::SourceConfig("masto", "mastodon", std::move(params), std::move(secrets));
 }
 
 core::SourceConfig DefaultConfig(std::string limit = "") {
@@ -32,17 +32,11 @@ core::SourceConfig DefaultConfig(std::string limit = "") {
 }
 
 std::unique_ptr<Adapter> Make(const core::SourceConfig& config, std::string_view cursor = "") {
-  core::Result<std::unique_ptr<Adapter>> adapter = MakeMastodonAdapter(config, cursor);
-  EXPECT_TRUE(adapter.has_value()) << adapter.error().ToString();
-  return adapter ? std::move(*adapter) : nullptr;
+  return test_support::MustMake(MakeMastodonAdapter, config, cursor);
 }
 
 HttpResponse Response(std::string body, long code = 200) {
-  HttpResponse response;
-  response.code = code;
-  response.body = std::move(body);
-  response.headers = {{"content-type", "application/json; charset=utf-8"}};
-  return response;
+  return test_support::MakeResponse(code, std::move(body), {{"content-type", "application/json; charset=utf-8"}});
 }
 
 // A status as the API sends it (trimmed to the fields the adapter reads, plus a few it ignores).
@@ -53,35 +47,6 @@ std::string Status(std::string id, std::string acct = "ana@other.example", std::
          R"("uri":"https://other.example/users/ana/statuses/)" + id + R"(","url":"https://other.example/@ana/)" + id +
          R"(","content":")" + content + R"(","reblog":null,"account":{"id":"7)" + id + R"(","username":"ana",)" +
          R"("acct":")" + acct + R"(","followers_count":656,"note":"<p>bio</p>"},"media_attachments":[])" + extra + "}";
-}
-
-std::string Array(const std::vector<std::string>& items) {
-  std::string out = "[";
-  for (const std::string& item : items) out += (out.size() > 1 ? "," : "") + item;
-  return out + "]";
-}
-
-std::vector<core::Post> Posts(const Page& page) {
-  core::PostParser parser;
-  std::vector<core::Post> posts;
-  for (const std::string& line : page.lines) {
-    core::Result<core::Post> post = parser.Parse(line);
-    EXPECT_TRUE(post.has_value()) << line << ": " << post.error().ToString();
-    if (post) posts.push_back(*post);
-  }
-  return posts;
-}
-
-std::vector<std::string> Ids(const Page& page) {
-  std::vector<std::string> ids;
-  for (const core::Post& post : Posts(page)) ids.push_back(post.id);
-  return ids;
-}
-
-Page MustPage(Adapter& adapter, const HttpRequest& request, const HttpResponse& response) {
-  core::Result<Page> page = adapter.OnResponse(request, response);
-  EXPECT_TRUE(page.has_value()) << page.error().ToString();
-  return page ? std::move(*page) : Page{};
 }
 
 TEST(MastodonAdapter, FirstPollAsksForTheNewestPageOnly) {
@@ -95,7 +60,7 @@ TEST(MastodonAdapter, FirstPollAsksForTheNewestPageOnly) {
   EXPECT_EQ(adapter->Cursor(), "");
 
   // A full page: on the first poll that is still the end of the cycle (no backlog).
-  const Page page = MustPage(*adapter, *request, Response(Array({Status("300"), Status("200"), Status("100")})));
+  const Page page = MustPage(*adapter, *request, Response(JsonArray({Status("300"), Status("200"), Status("100")})));
   EXPECT_FALSE(page.next.has_value());
   EXPECT_EQ(Ids(page), (std::vector<std::string>{"100", "200", "300"}));  // oldest first
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=300");
@@ -139,7 +104,7 @@ TEST(MastodonAdapter, MapsAStatusToAPost) {
   local.replace(local.find(R"("in_reply_to_id":null)"), 21, R"("in_reply_to_id":"114870142263126000")");
   local.replace(local.find(R"("language":"en")"), 15, R"("language":null)");
   local.replace(local.find(R"("url":")"), 7, R"("url":null,"x":")");
-  const Page page = MustPage(*adapter, request, Response(Array({remote, local})));
+  const Page page = MustPage(*adapter, request, Response(JsonArray({remote, local})));
   const std::vector<core::Post> posts = Posts(page);
   ASSERT_EQ(posts.size(), 2u);
 
@@ -172,14 +137,14 @@ TEST(MastodonAdapter, LaterPollPagesForwardWhileThePageIsFull) {
   EXPECT_EQ(first.url, "https://social.example/api/v1/timelines/tag/acme?limit=2&min_id=100");
 
   // Statuses immediately newer than min_id, newest first as the server sends them.
-  const Page page1 = MustPage(*adapter, first, Response(Array({Status("102"), Status("101")})));
+  const Page page1 = MustPage(*adapter, first, Response(JsonArray({Status("102"), Status("101")})));
   EXPECT_EQ(Ids(page1), (std::vector<std::string>{"101", "102"}));
   ASSERT_TRUE(page1.next.has_value());
   EXPECT_EQ(page1.next->url, "https://social.example/api/v1/timelines/tag/acme?limit=2&min_id=102");
   // Forward paging: the cursor may advance after every page.
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=102");
 
-  const Page page2 = MustPage(*adapter, *page1.next, Response(Array({Status("103")})));
+  const Page page2 = MustPage(*adapter, *page1.next, Response(JsonArray({Status("103")})));
   EXPECT_EQ(Ids(page2), (std::vector<std::string>{"103"}));
   EXPECT_FALSE(page2.next.has_value());
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=103");
@@ -192,7 +157,7 @@ TEST(MastodonAdapter, APageLargerThanTheLimitStillCountsAsFull) {
   std::unique_ptr<Adapter> adapter = Make(DefaultConfig("2"), "mastodon1 min_id=100");
   ASSERT_NE(adapter, nullptr);
   const HttpRequest request = *adapter->BeginCycle();
-  const Page page = MustPage(*adapter, request, Response(Array({Status("103"), Status("102"), Status("101")})));
+  const Page page = MustPage(*adapter, request, Response(JsonArray({Status("103"), Status("102"), Status("101")})));
   ASSERT_TRUE(page.next.has_value());
   EXPECT_NE(page.next->url.find("&min_id=103"), std::string::npos) << page.next->url;
 }
@@ -211,14 +176,14 @@ TEST(MastodonAdapter, IdsCompareByLengthThenBytes) {
   std::unique_ptr<Adapter> adapter = Make(DefaultConfig("3"), "mastodon1 min_id=98");
   ASSERT_NE(adapter, nullptr);
   const HttpRequest request = *adapter->BeginCycle();
-  const Page page = MustPage(*adapter, request, Response(Array({Status("100"), Status("99"), Status("101")})));
+  const Page page = MustPage(*adapter, request, Response(JsonArray({Status("100"), Status("99"), Status("101")})));
   EXPECT_EQ(Ids(page), (std::vector<std::string>{"99", "100", "101"}));
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=101");
   ASSERT_TRUE(page.next.has_value());
   EXPECT_NE(page.next->url.find("&min_id=101"), std::string::npos);
 
   // A 20-digit id beyond int64 is just a longer string.
-  const Page page2 = MustPage(*adapter, *page.next, Response(Array({Status("99999999999999999999")})));
+  const Page page2 = MustPage(*adapter, *page.next, Response(JsonArray({Status("99999999999999999999")})));
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=99999999999999999999");
   EXPECT_FALSE(page2.next.has_value());
 }
@@ -230,7 +195,7 @@ TEST(MastodonAdapter, SkipsBoostsButAdvancesPastThem) {
   // The duplicate "reblog" key would be ambiguous; build the boost without the null one.
   std::string clean_boost = boost;
   clean_boost.replace(clean_boost.find(R"("reblog":null,)"), 14, "");
-  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(Array({clean_boost, Status("104")})));
+  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(JsonArray({clean_boost, Status("104")})));
   EXPECT_EQ(Ids(page), (std::vector<std::string>{"104"}));
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=105");
   // The boost still counts towards a full page, so the burst goes on.
@@ -241,7 +206,7 @@ TEST(MastodonAdapter, SkipsBoostsButAdvancesPastThem) {
 TEST(MastodonAdapter, StopsWhenTheServerIgnoresMinId) {
   std::unique_ptr<Adapter> adapter = Make(DefaultConfig("2"), "mastodon1 min_id=500");
   ASSERT_NE(adapter, nullptr);
-  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(Array({Status("400"), Status("300")})));
+  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(JsonArray({Status("400"), Status("300")})));
   EXPECT_FALSE(page.next.has_value());
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=500");
 }
@@ -263,7 +228,7 @@ TEST(MastodonAdapter, AcceptsNumericIds) {
 TEST(MastodonAdapter, CursorRoundTrips) {
   std::unique_ptr<Adapter> adapter = Make(DefaultConfig());
   ASSERT_NE(adapter, nullptr);
-  (void)MustPage(*adapter, *adapter->BeginCycle(), Response(Array({Status("1148701"), Status("1148700")})));
+  (void)MustPage(*adapter, *adapter->BeginCycle(), Response(JsonArray({Status("1148701"), Status("1148700")})));
   const std::string cursor = adapter->Cursor();
   EXPECT_EQ(cursor, "mastodon1 min_id=1148701");
   std::unique_ptr<Adapter> resumed = Make(DefaultConfig(), cursor);
@@ -300,12 +265,12 @@ TEST(MastodonAdapter, RejectsBodiesThatAreNotStatusArrays) {
   ASSERT_FALSE(page.has_value());
   EXPECT_NE(page.error().message().find("expected an array of statuses"), std::string::npos);
 
-  page = adapter->OnResponse(request, Response(Array({Status("9"), "42"})));
+  page = adapter->OnResponse(request, Response(JsonArray({Status("9"), "42"})));
   ASSERT_FALSE(page.has_value());
   EXPECT_NE(page.error().message().find("status 1 is not an object"), std::string::npos) << page.error().message();
 
   // A status without an id fails the page (rather than silently dropping a post), naming its index.
-  page = adapter->OnResponse(request, Response(Array({Status("9"), R"({"content":"<p>no id</p>"})"})));
+  page = adapter->OnResponse(request, Response(JsonArray({Status("9"), R"({"content":"<p>no id</p>"})"})));
   ASSERT_FALSE(page.has_value());
   EXPECT_NE(page.error().message().find("status 1 has no id"), std::string::npos) << page.error().message();
   EXPECT_EQ(adapter->Cursor(), "mastodon1 min_id=7");  // nothing moved
@@ -345,21 +310,13 @@ TEST(MastodonAdapter, RejectsForeignOrBrokenCursors) {
   }
 }
 
-std::string Fixture(const std::string& name) {
-  const std::string path = std::string(EARSHOT_SOURCE_DIR) + "/tests/replay/fixtures/mastodon/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << path;
-  std::stringstream body;
-  body << in.rdbuf();
-  return body.str();
-}
-
 // A recorded fosstodon.org response to GET /api/v1/timelines/tag/rstats?limit=5.
 TEST(MastodonAdapter, ReadsARecordedTagTimeline) {
   std::unique_ptr<Adapter> adapter =
       Make(Config({{"base_url", "https://fosstodon.org"}, {"hashtag", "rstats"}, {"limit", "5"}}));
   ASSERT_NE(adapter, nullptr);
-  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(Fixture("timeline_tag_rstats.json")));
+  const Page page =
+      MustPage(*adapter, *adapter->BeginCycle(), Response(ReadFixture("mastodon/timeline_tag_rstats.json")));
   const std::vector<core::Post> posts = Posts(page);
   ASSERT_EQ(posts.size(), 5u);
   EXPECT_EQ(posts.front().id, "114869144097749491");  // oldest first
@@ -386,7 +343,7 @@ TEST(MastodonAdapter, ReadsARecordedTimelineWithLocalAccounts) {
   std::unique_ptr<Adapter> adapter = Make(
       Config({{"base_url", "https://mastodon.social/"}, {"hashtag", "news"}, {"limit", "20"}}), "mastodon1 min_id=1");
   ASSERT_NE(adapter, nullptr);
-  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(Fixture("timeline_public.json")));
+  const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(ReadFixture("mastodon/timeline_public.json")));
   const std::vector<core::Post> posts = Posts(page);
   ASSERT_EQ(posts.size(), 20u);
   std::map<std::string, core::Post> by_id;

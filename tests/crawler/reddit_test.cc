@@ -1,9 +1,7 @@
 #include "crawler/sources/reddit.h"
 
-#include <fstream>
 #include <map>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,37 +10,32 @@
 
 #include "core/post.h"
 #include "core/post_json.h"
+#include "tests/crawler/adapter_test_support.h"
 
 namespace earshot::crawler {
 namespace {
 
-core::SourceConfig Config(std::map<std::string, std::string> params, std::map<std::string, std::string> secrets = {}) {
-  core::SourceConfig config;
-  config.id = "rd";
-  config.kind = "reddit";
-  config.params = std::move(params);
-  config.secrets = std::move(secrets);
-  return config;
+using test_support::Ids;
+using test_support::JsonArray;
+using test_support::MustPage;
+using test_support::Posts;
+using test_support::ReadFixture;
+
+core::SourceConfig Config(test_support::Params params, test_support::Params secrets = {}) {
+  return test_support::SourceConfig("rd", "reddit", std::move(params), std::move(secrets));
 }
 
-core::SourceConfig SubConfig(std::map<std::string, std::string> extra = {}) {
-  std::map<std::string, std::string> params = {{"subreddit", "acme"}, {"base_url", "http://reddit.test"}};
-  for (auto& [key, value] : extra) params[key] = value;
-  return Config(std::move(params));
+core::SourceConfig SubConfig(const test_support::Params& extra = {}) {
+  return Config(test_support::Merged({{"subreddit", "acme"}, {"base_url", "http://reddit.test"}}, extra));
 }
 
 std::unique_ptr<Adapter> Make(const core::SourceConfig& config, std::string_view cursor = "") {
-  core::Result<std::unique_ptr<Adapter>> adapter = MakeRedditAdapter(config, cursor);
-  EXPECT_TRUE(adapter.has_value()) << adapter.error().ToString();
-  return adapter ? std::move(*adapter) : nullptr;
+  return test_support::MustMake(MakeRedditAdapter, config, cursor);
 }
 
 HttpResponse Response(std::string body, long code = 200) {
-  HttpResponse response;
-  response.code = code;
-  response.body = std::move(body);
-  response.headers = {{"content-type", "application/json; charset=UTF-8"}, {"x-ratelimit-remaining", "99"}};
-  return response;
+  return test_support::MakeResponse(
+      code, std::move(body), {{"content-type", "application/json; charset=UTF-8"}, {"x-ratelimit-remaining", "99"}});
 }
 
 // A submission (t3) as a listing child; `created` counts down with the base36 id in these tests.
@@ -61,33 +54,8 @@ std::string Comment(const std::string& id, const std::string& body) {
 }
 
 std::string Listing(const std::vector<std::string>& children, const std::string& after = "") {
-  std::string out =
-      R"({"kind":"Listing","data":{"modhash":"","dist":)" + std::to_string(children.size()) + R"(,"children":[)";
-  for (size_t i = 0; i < children.size(); ++i) out += (i ? "," : "") + children[i];
-  return out + R"(],"after":)" + (after.empty() ? "null" : "\"" + after + "\"") + R"(,"before":null}})";
-}
-
-std::vector<core::Post> Posts(const Page& page) {
-  core::PostParser parser;
-  std::vector<core::Post> posts;
-  for (const std::string& line : page.lines) {
-    core::Result<core::Post> post = parser.Parse(line);
-    EXPECT_TRUE(post.has_value()) << line << ": " << post.error().ToString();
-    if (post) posts.push_back(*post);
-  }
-  return posts;
-}
-
-std::vector<std::string> Ids(const Page& page) {
-  std::vector<std::string> ids;
-  for (const core::Post& post : Posts(page)) ids.push_back(post.id);
-  return ids;
-}
-
-Page MustPage(Adapter& adapter, const HttpRequest& request, const HttpResponse& response) {
-  core::Result<Page> page = adapter.OnResponse(request, response);
-  EXPECT_TRUE(page.has_value()) << page.error().ToString();
-  return page ? std::move(*page) : Page{};
+  return R"({"kind":"Listing","data":{"modhash":"","dist":)" + std::to_string(children.size()) + R"(,"children":)" +
+         JsonArray(children) + R"(,"after":)" + (after.empty() ? "null" : "\"" + after + "\"") + R"(,"before":null}})";
 }
 
 TEST(RedditAdapter, BuildsListingAndSearchRequests) {
@@ -325,18 +293,9 @@ TEST(RedditAdapter, RejectsForeignOrBrokenCursors) {
   }
 }
 
-std::string Fixture(const std::string& name) {
-  const std::string path = std::string(EARSHOT_SOURCE_DIR) + "/tests/replay/fixtures/reddit/" + name;
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << "missing fixture " << path;
-  std::stringstream body;
-  body << in.rdbuf();
-  return body.str();
-}
-
 // A recorded r/AskReddit/new listing (30 submissions, t3_48fbm9 newest, after=t3_48fa4z).
 TEST(RedditAdapter, ReadsARecordedListing) {
-  const std::string listing = Fixture("askreddit_new.json");
+  const std::string listing = ReadFixture("reddit/askreddit_new.json");
   std::unique_ptr<Adapter> adapter = Make(Config({{"subreddit", "AskReddit"}}));
   ASSERT_NE(adapter, nullptr);
   const Page page = MustPage(*adapter, *adapter->BeginCycle(), Response(listing));

@@ -7,8 +7,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,9 +14,13 @@
 #include "core/config.h"
 #include "core/post.h"
 #include "core/post_json.h"
+#include "tests/crawler/adapter_test_support.h"
 
 namespace earshot::crawler {
 namespace {
+
+using test_support::HeaderOf;
+using test_support::Posts;
 
 using ::testing::AnyOf;
 using ::testing::ElementsAre;
@@ -37,35 +39,11 @@ core::SourceConfig Config(std::string url = "https://blog.example/comments/feed/
 }
 
 std::unique_ptr<Adapter> Make(const core::SourceConfig& config, std::string_view cursor = "") {
-  core::Result<std::unique_ptr<Adapter>> adapter = MakeRssAdapter(config, cursor);
-  EXPECT_TRUE(adapter.has_value()) << adapter.error().ToString();
-  return adapter ? std::move(*adapter) : nullptr;
-}
-
-std::string HeaderOf(const HttpRequest& request, std::string_view name) {
-  for (const auto& [key, value] : request.headers) {
-    if (key == name) return value;
-  }
-  return "";
+  return test_support::MustMake(MakeRssAdapter, config, cursor);
 }
 
 HttpResponse Response(long code, std::string body, std::vector<std::pair<std::string, std::string>> headers = {}) {
-  HttpResponse response;
-  response.code = code;
-  response.body = std::move(body);
-  response.headers = std::move(headers);
-  return response;
-}
-
-std::vector<core::Post> Posts(const Page& page) {
-  core::PostParser parser;
-  std::vector<core::Post> posts;
-  for (const std::string& line : page.lines) {
-    core::Result<core::Post> post = parser.Parse(line);
-    EXPECT_TRUE(post.has_value()) << line;
-    if (post) posts.push_back(*post);
-  }
-  return posts;
+  return test_support::MakeResponse(code, std::move(body), std::move(headers));
 }
 
 // One cycle on a fresh adapter: the feed's posts, or the error.
@@ -82,12 +60,7 @@ std::vector<core::Post> FetchPosts(std::string body) {
   return page ? Posts(*page) : std::vector<core::Post>{};
 }
 
-std::string ReadFixture(std::string_view name) {
-  const std::string path = std::string(EARSHOT_SOURCE_DIR) + "/tests/replay/fixtures/feeds/" + std::string(name);
-  std::ifstream file(path, std::ios::binary);
-  EXPECT_TRUE(file) << "missing fixture " << path;
-  return std::string((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-}
+std::string ReadFixture(std::string_view name) { return test_support::ReadFixture("feeds/" + std::string(name)); }
 
 bool HasMarkup(std::string_view text) {
   return text.find('<') != std::string_view::npos || text.find("&amp;") != std::string_view::npos ||

@@ -6,8 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <fstream>
-#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -15,9 +13,16 @@
 #include "core/config.h"
 #include "core/post.h"
 #include "core/post_json.h"
+#include "tests/crawler/adapter_test_support.h"
 
 namespace earshot::crawler {
 namespace {
+
+using test_support::Ids;
+using test_support::JsonArray;
+using test_support::Posts;
+using test_support::ReadFixture;
+using test_support::WithParam;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -33,34 +38,13 @@ core::SourceConfig Config() {
 }
 
 std::unique_ptr<Adapter> Make(const core::SourceConfig& config, std::string_view cursor = "") {
-  core::Result<std::unique_ptr<Adapter>> adapter = MakeWordPressAdapter(config, cursor);
-  EXPECT_TRUE(adapter.has_value()) << adapter.error().ToString();
-  return adapter ? std::move(*adapter) : nullptr;
+  return test_support::MustMake(MakeWordPressAdapter, config, cursor);
 }
 
 HttpResponse Response(long code, std::string body, std::string total_pages = "") {
-  HttpResponse response;
-  response.code = code;
-  response.body = std::move(body);
-  if (!total_pages.empty()) response.headers.emplace_back("x-wp-totalpages", std::move(total_pages));
-  return response;
-}
-
-std::vector<core::Post> Posts(const Page& page) {
-  core::PostParser parser;
-  std::vector<core::Post> posts;
-  for (const std::string& line : page.lines) {
-    core::Result<core::Post> post = parser.Parse(line);
-    EXPECT_TRUE(post.has_value()) << line;
-    if (post) posts.push_back(*post);
-  }
-  return posts;
-}
-
-std::vector<std::string> Ids(const Page& page) {
-  std::vector<std::string> ids;
-  for (const core::Post& post : Posts(page)) ids.push_back(post.id);
-  return ids;
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (!total_pages.empty()) headers.emplace_back("x-wp-totalpages", std::move(total_pages));
+  return test_support::MakeResponse(code, std::move(body), std::move(headers));
 }
 
 std::string Comment(int id, std::string_view date_gmt, int parent = 0, int author = 7, int post = 560) {
@@ -71,12 +55,6 @@ std::string Comment(int id, std::string_view date_gmt, int parent = 0, int autho
          R"(","content":{"rendered":"<p>Still no refund &#8212; <b>third</b> week&hellip;<\/p>\n<p>Help!<\/p>\n"},)"
          R"("link":"https:\/\/news.example.org\/2026\/01\/16\/post\/#comment-)" +
          std::to_string(id) + R"(","status":"approved","type":"comment"})";
-}
-
-std::string Array(const std::vector<std::string>& items) {
-  std::string json = "[";
-  for (size_t i = 0; i < items.size(); ++i) json += (i ? "," : "") + items[i];
-  return json + "]";
 }
 
 TEST(WordPressAdapter, FirstPollTakesTheNewestPageOnly) {
@@ -90,8 +68,8 @@ TEST(WordPressAdapter, FirstPollTakesTheNewestPageOnly) {
 
   // Newest first, as order=desc returns them; a full page and more pages do not matter here.
   core::Result<Page> page = adapter->OnResponse(
-      *request, Response(200, Array({Comment(12, "2026-01-20T13:45:12", 11, 0), Comment(11, "2026-01-20T13:39:34")}),
-                         "9"));
+      *request,
+      Response(200, JsonArray({Comment(12, "2026-01-20T13:45:12", 11, 0), Comment(11, "2026-01-20T13:39:34")}), "9"));
   ASSERT_TRUE(page.has_value()) << page.error().ToString();
   EXPECT_FALSE(page->next.has_value());
   EXPECT_EQ(adapter->Cursor(), "wordpress1 after=2026-01-20T13%3A45%3A12");
@@ -116,10 +94,8 @@ TEST(WordPressAdapter, FirstPollTakesTheNewestPageOnly) {
 }
 
 TEST(WordPressAdapter, RecordedCommentsCollectionParses) {
-  const std::string path = std::string(EARSHOT_SOURCE_DIR) + "/tests/replay/fixtures/wordpress/comments_collection.json";
-  std::ifstream file(path, std::ios::binary);
-  ASSERT_TRUE(file) << "missing fixture " << path;
-  const std::string body((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  const std::string body = ReadFixture("wordpress/comments_collection.json");
+  ASSERT_FALSE(body.empty());
 
   core::SourceConfig config = Config();
   config.params["base_url"] = "http://example.org";
@@ -156,7 +132,8 @@ TEST(WordPressAdapter, LaterCyclesWalkAscendingPagesAndAdvanceTheCursorPerPage) 
   EXPECT_EQ(request->url, base + "&page=1&post=560");
 
   core::Result<Page> page1 = adapter->OnResponse(
-      *request, Response(200, Array({Comment(12, "2026-01-20T13:45:12"), Comment(13, "2026-01-20T14:00:00")}), "3"));
+      *request,
+      Response(200, JsonArray({Comment(12, "2026-01-20T13:45:12"), Comment(13, "2026-01-20T14:00:00")}), "3"));
   ASSERT_TRUE(page1.has_value()) << page1.error().ToString();
   EXPECT_THAT(Ids(*page1), ElementsAre("news.example.org:12", "news.example.org:13"));
   ASSERT_TRUE(page1->next.has_value());
@@ -164,14 +141,15 @@ TEST(WordPressAdapter, LaterCyclesWalkAscendingPagesAndAdvanceTheCursorPerPage) 
   EXPECT_EQ(adapter->Cursor(), "wordpress1 after=2026-01-20T14%3A00%3A00");
 
   core::Result<Page> page2 = adapter->OnResponse(
-      *page1->next, Response(200, Array({Comment(14, "2026-01-20T14:10:00"), Comment(15, "2026-01-20T14:20:00")}), "3"));
+      *page1->next,
+      Response(200, JsonArray({Comment(14, "2026-01-20T14:10:00"), Comment(15, "2026-01-20T14:20:00")}), "3"));
   ASSERT_TRUE(page2.has_value());
   ASSERT_TRUE(page2->next.has_value());
   EXPECT_EQ(page2->next->url, base + "&page=3&post=560");
   EXPECT_EQ(adapter->Cursor(), "wordpress1 after=2026-01-20T14%3A20%3A00");
 
   core::Result<Page> page3 =
-      adapter->OnResponse(*page2->next, Response(200, Array({Comment(16, "2026-01-20T14:30:00")}), "3"));
+      adapter->OnResponse(*page2->next, Response(200, JsonArray({Comment(16, "2026-01-20T14:30:00")}), "3"));
   ASSERT_TRUE(page3.has_value());
   EXPECT_FALSE(page3->next.has_value());
   EXPECT_EQ(adapter->Cursor(), "wordpress1 after=2026-01-20T14%3A30%3A00");
@@ -191,14 +169,15 @@ TEST(WordPressAdapter, StopsAtTheLastPageEvenWhenItIsFull) {
   core::Result<HttpRequest> request = adapter->BeginCycle();
   ASSERT_TRUE(request.has_value());
   core::Result<Page> page = adapter->OnResponse(
-      *request, Response(200, Array({Comment(12, "2026-01-20T13:45:12"), Comment(13, "2026-01-20T14:00:00")}), "1"));
+      *request,
+      Response(200, JsonArray({Comment(12, "2026-01-20T13:45:12"), Comment(13, "2026-01-20T14:00:00")}), "1"));
   ASSERT_TRUE(page.has_value());
   EXPECT_FALSE(page->next.has_value());
   // Without the header, a full page is the only hint that more may follow.
   core::Result<HttpRequest> next = adapter->BeginCycle();
   ASSERT_TRUE(next.has_value());
   core::Result<Page> no_header = adapter->OnResponse(
-      *next, Response(200, Array({Comment(14, "2026-01-20T14:10:00"), Comment(15, "2026-01-20T14:20:00")})));
+      *next, Response(200, JsonArray({Comment(14, "2026-01-20T14:10:00"), Comment(15, "2026-01-20T14:20:00")})));
   ASSERT_TRUE(no_header.has_value());
   EXPECT_TRUE(no_header->next.has_value());
 }
@@ -244,13 +223,7 @@ TEST(WordPressFactory, RejectsBadParamsNamingSourceAndKey) {
   const std::vector<Case> cases = {{"base_url", ""},   {"base_url", "news.example.org"}, {"per_page", "0"},
                                    {"per_page", "101"}, {"post", "hello-world"},          {"overlap", "-5s"}};
   for (const Case& c : cases) {
-    core::SourceConfig config = Config();
-    if (c.value.empty()) {
-      config.params.erase(c.key);
-    } else {
-      config.params[c.key] = c.value;
-    }
-    core::Result<std::unique_ptr<Adapter>> adapter = MakeWordPressAdapter(config, "");
+    core::Result<std::unique_ptr<Adapter>> adapter = MakeWordPressAdapter(WithParam(Config(), c.key, c.value), "");
     ASSERT_FALSE(adapter.has_value()) << c.key << "=" << c.value;
     EXPECT_TRUE(adapter.error().IsInvalidArgument());
     EXPECT_THAT(adapter.error().message(), HasSubstr("source blog"));
