@@ -102,12 +102,13 @@ class CrawlProcessTest : public ::testing::TestWithParam<KindSpec> {
     server_ = std::move(*started);
   }
 
-  fs::path WriteConfig(const std::string& sources, const std::string& extra = "") {
+  fs::path WriteConfig(const std::string& sources, const std::string& extra = "",
+                       const std::string& http = "{backoff: 100ms, max_backoff: 2s, attempts: 3, timeout: 10s}") {
     const fs::path rules = dir_ / "rules.yaml";
     std::ofstream(rules) << "brands:\n  - id: acme\n    name: Acme\n    patterns: ['\\bacme\\b']\n";
     const fs::path config = dir_ / "earshot.yaml";
     std::ofstream(config) << "data_dir: data\nrules: [rules.yaml]\n"
-                          << "http: {backoff: 100ms, max_backoff: 2s, attempts: 3, timeout: 10s}\n"
+                          << "http: " << http << "\n"
                           << extra << "sources:\n"
                           << sources;
     return config;
@@ -305,6 +306,50 @@ TEST_F(CrawlScaleTest, RunOnceTriagesCrawledPostsIntoTheStore) {
   Outcome again = Earshot({"run", "--once", "--config", config.string()});
   ASSERT_EQ(again.exit_code, 0) << again.err;
   EXPECT_NE(again.err.find("run: 0 posts"), std::string::npos) << again.err;
+}
+
+// The replay server's other faults: a body dripped slowly (within the timeout) is read whole; a
+// server that says nothing past the timeout is retried; a page larger than the limit asked for is
+// taken whole and paging goes on, so nothing is lost or repeated.
+TEST_F(CrawlScaleTest, SlowDripTimeoutAndOversizePagesAreHandled) {
+  const fs::path config = WriteConfig(SourceYaml(kKinds[0], "masto", server_->base_url()), "",
+                                      "{backoff: 100ms, attempts: 3, timeout: 1s}");
+  const fs::path out = dir_ / "posts.jsonl";
+  replay::FaultSpec drip;
+  drip.path_prefix = "/api/v1/timelines";
+  drip.kind = replay::FaultKind::kDrip;
+  drip.drip_bytes = 2048;
+  drip.drip_interval_ms = 10;
+  ASSERT_TRUE(server_->InjectFault(drip).ok());
+  Outcome first = Crawl(config, out);
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(ReadPosts(out).size(), 5u);
+
+  auto added = server_->AddItems(replay::Dataset::kMastodon, 12);
+  ASSERT_TRUE(added.has_value());
+  server_->Reset();
+  replay::FaultSpec hang;
+  hang.path_prefix = "/api/v1/timelines";
+  hang.kind = replay::FaultKind::kHang;
+  hang.hang_ms = 2500;
+  ASSERT_TRUE(server_->InjectFault(hang).ok());
+  replay::FaultSpec oversize;  // queued behind the hang: the retried request gets 5 + 3 statuses
+  oversize.path_prefix = "/api/v1/timelines";
+  oversize.kind = replay::FaultKind::kOversize;
+  oversize.extra_items = 3;
+  ASSERT_TRUE(server_->InjectFault(oversize).ok());
+  Outcome second = Crawl(config, out);
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  const std::vector<CrawledPost> posts = ReadPosts(out);
+  std::set<std::string> ids;
+  for (const CrawledPost& post : posts) EXPECT_TRUE(ids.insert(post.id).second) << "twice: " << post.id;
+  EXPECT_EQ(posts.size(), 5u + 12u);
+  for (const std::string& id : *added) EXPECT_EQ(ids.count(id), 1u) << "missing " << id;
+  // The hung request timed out and was retried (the server logs it only when it finally answers).
+  EXPECT_NE(second.err.find(", 1 retries,"), std::string::npos) << second.err;
+  const std::vector<replay::LogEntry> requests = ApiRequests("/api/v1/timelines");
+  EXPECT_TRUE(std::any_of(requests.begin(), requests.end(),
+                          [](const replay::LogEntry& entry) { return entry.fault.starts_with("oversize"); }));
 }
 
 // An operator can see where each source stopped and start one over; a reset is refused while a
