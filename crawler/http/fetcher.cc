@@ -1,10 +1,11 @@
+// The Fetcher's libcurl side: the multi loop on its own thread, the easy-handle pool, transfer
+// callbacks and the retry decisions. The politeness rules it applies (token bucket, blocks,
+// rate-limit headers, Retry-After, backoff, retryable statuses) live in politeness.{h,cc}.
 #include "crawler/http/fetcher.h"
 
 #include <curl/curl.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <deque>
@@ -17,10 +18,15 @@
 #include <unordered_map>
 
 #include "core/time.h"
+#include "crawler/http/politeness.h"
 #include "crawler/internal/curl_handles.h"
+#include "crawler/internal/http_text.h"
 
 namespace earshot::crawler {
 namespace {
+
+using internal::ToLower;
+using internal::Trim;
 
 using Clock = std::chrono::steady_clock;
 using Millis = std::chrono::milliseconds;
@@ -39,68 +45,6 @@ constexpr int kMaxPollMs = 1000;
 CURLcode GlobalInit() {
   static const CURLcode rc = curl_global_init(CURL_GLOBAL_DEFAULT);
   return rc;
-}
-
-std::string ToLower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-std::string_view Trim(std::string_view text) {
-  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-  while (!text.empty() && space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && space(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
-  return std::search(haystack.begin(), haystack.end(), needle.begin(), needle.end(),
-                     [](char a, char b) {
-                       return std::tolower(static_cast<unsigned char>(a)) ==
-                              std::tolower(static_cast<unsigned char>(b));
-                     }) != haystack.end();
-}
-
-// The whole of `text` as a finite number ("95.0" from Reddit, "1752746400"), or nullopt.
-std::optional<double> ParseNumber(std::string_view text) {
-  text = Trim(text);
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value)) {
-    return std::nullopt;
-  }
-  return value;
-}
-
-// IMF-fixdate (and the obsolete RFC 850 / asctime forms) as Unix ms, via curl's own parser.
-std::optional<int64_t> ParseHttpDateMillis(std::string_view text) {
-  const std::string copy(Trim(text));  // curl_getdate wants a NUL-terminated string
-  const time_t seconds = curl_getdate(copy.c_str(), nullptr);
-  if (seconds == -1) return std::nullopt;
-  return static_cast<int64_t>(seconds) * 1000;
-}
-
-// Delay in ms from a Retry-After value: delta seconds or an HTTP date (a past date means now).
-std::optional<int64_t> ParseRetryAfterMillis(std::string_view text, int64_t now_ms) {
-  if (const auto seconds = ParseNumber(text)) {
-    if (*seconds < 0) return std::nullopt;
-    return static_cast<int64_t>(std::min(*seconds, 1e12) * 1000);
-  }
-  if (const auto at = ParseHttpDateMillis(text)) return std::max<int64_t>(0, *at - now_ms);
-  return std::nullopt;
-}
-
-// A rate-limit reset as Unix ms: a number above 10^9 is Unix seconds, a smaller one seconds from
-// now; otherwise an RFC 3339 time (Mastodon) or an HTTP date.
-std::optional<int64_t> ParseResetMillis(std::string_view text, int64_t now_ms) {
-  if (const auto number = ParseNumber(text)) {
-    if (*number < 0 || *number > 1e13) return std::nullopt;
-    if (*number > 1e9) return static_cast<int64_t>(*number * 1000);
-    return now_ms + static_cast<int64_t>(*number * 1000);
-  }
-  if (const auto at = core::ParseRfc3339Millis(Trim(text))) return at;
-  return ParseHttpDateMillis(text);
 }
 
 // Failures where the same request may well succeed a moment later. TLS handshake failures
@@ -185,34 +129,9 @@ struct Fetcher::Impl {
   };
 
   struct Host {
-    double requests_per_minute = 0;
-    bool limited = false;  // a LimitHost call set the rate (else it is the default)
-    double tokens = 0;
-    Clock::time_point refilled;
-    Clock::time_point blocked_until;
-    int64_t blocked_until_ms = 0;  // the same instant on the wall clock, for hosts()
-    std::string blocked_reason;
-    // Pacing from the server's own budget: at most one request per `pace_interval` until
-    // `pace_until` (the reset time it announced).
-    Clock::time_point last_sent;
-    Clock::time_point pace_until;
-    Clock::duration pace_interval{};
+    internal::HostPacer pacer;  // token bucket, blocks and pacing: when the next request may go
     std::deque<std::unique_ptr<Job>> queue;
     size_t in_flight = 0;
-    uint64_t requests = 0;
-
-    double PerSecond() const { return requests_per_minute / 60.0; }
-    // One second's worth of the rate, at least one request, so a slow host still gets a request
-    // through as soon as it is due.
-    double Capacity() const { return std::max(1.0, PerSecond()); }
-    void Refill(Clock::time_point now) {
-      if (now > refilled) {
-        tokens =
-            std::min(Capacity(),
-                     tokens + std::chrono::duration<double>(now - refilled).count() * PerSecond());
-        refilled = now;
-      }
-    }
   };
 
   struct Completion {
@@ -328,27 +247,8 @@ struct Fetcher::Impl {
   Host& HostFor(const std::string& key, Clock::time_point now) {
     auto [it, inserted] = hosts.try_emplace(key);
     Host& host = it->second;
-    if (inserted) {
-      host.requests_per_minute = options.default_requests_per_minute;
-      host.tokens = host.Capacity();  // a fresh host may use its burst at once
-      host.refilled = now;
-    }
+    if (inserted) host.pacer.Init(options.default_requests_per_minute, now);
     return host;
-  }
-
-  // When `host` may next send, given its block, its bucket and the server's pacing. Holds state_mu.
-  static Clock::time_point EligibleAt(Host& host, Clock::time_point now) {
-    host.Refill(now);
-    Clock::time_point at = std::max(now, host.blocked_until);
-    if (host.tokens < 1) {
-      const double seconds = (1 - host.tokens) / host.PerSecond();
-      at = std::max(at, now + std::chrono::duration_cast<Clock::duration>(
-                                  std::chrono::duration<double>(seconds)));
-    }
-    if (host.pace_until > now && host.requests > 0) {
-      at = std::max(at, std::min(host.last_sent + host.pace_interval, host.pace_until));
-    }
-    return at;
   }
 
   // Starts every transfer that is due, one per host per round so a busy host cannot take every
@@ -364,7 +264,7 @@ struct Fetcher::Impl {
         if (it == hosts.end()) it = hosts.begin();
         auto& [key, host] = *it;
         if (host.queue.empty() || host.in_flight >= options.max_transfers_per_host) continue;
-        const Clock::time_point at = EligibleAt(host, now);
+        const Clock::time_point at = host.pacer.EligibleAt(now);
         if (at > now) {
           next = std::min(next, at);
           continue;
@@ -382,9 +282,7 @@ struct Fetcher::Impl {
   void StartOne(Host& host, Clock::time_point now, std::vector<Completion>& out) {
     std::unique_ptr<Job> job = std::move(host.queue.front());
     host.queue.pop_front();
-    host.tokens -= 1;
-    host.last_sent = now;
-    ++host.requests;
+    host.pacer.Sent(now);
     ++stats.requests;
     if (job->attempts > 0) ++stats.retries;
     ++job->attempts;
@@ -574,16 +472,14 @@ struct Fetcher::Impl {
     response.code = code;
     response.body = std::move(transfer->body);
     response.headers = std::move(transfer->headers);
-    ApplyServerBudget(host, response, now);
+    if (host.pacer.ApplyServerBudget(response, now, core::NowMillis())) ++stats.rate_limited;
 
-    const bool blocked_403 = code == 403 && ContainsIgnoreCase(response.body, "blocked");
-    const bool retryable =
-        code == 429 || code == 500 || code == 502 || code == 503 || code == 504 || blocked_403;
-    if (!retryable) return Complete(std::move(job), std::move(response), out);
-    if (code == 429 || code == 503 || blocked_403) ++stats.rate_limited;
-    if (code == 429 || code == 503) {
+    const internal::StatusVerdict verdict = internal::ClassifyStatus(code, response.body);
+    if (!verdict.retryable) return Complete(std::move(job), std::move(response), out);
+    if (verdict.rate_limited) ++stats.rate_limited;
+    if (verdict.honours_retry_after) {
       if (const auto delay =
-              ParseRetryAfterMillis(response.Header("retry-after"), core::NowMillis())) {
+              internal::ParseRetryAfterMillis(response.Header("retry-after"), core::NowMillis())) {
         return RetryOrDeliver(host, std::move(job), Millis(*delay), "Retry-After",
                               std::move(response), now, out);
       }
@@ -598,63 +494,16 @@ struct Fetcher::Impl {
   // used up or the wait is longer than the caller agreed to wait.
   void RetryOrDeliver(Host& host, std::unique_ptr<Job> job, Millis wait, std::string reason,
                       HttpResponse response, Clock::time_point now, std::vector<Completion>& out) {
-    Block(host, now, wait, std::move(reason));
+    host.pacer.Block(now, core::NowMillis(), wait, std::move(reason));
     if (job->attempts >= options.max_attempts || wait > options.max_retry_wait) {
       return Complete(std::move(job), std::move(response), out);
     }
     host.queue.push_front(std::move(job));
   }
 
-  static void Block(Host& host, Clock::time_point now, Millis wait, std::string reason) {
-    const Clock::time_point until = now + wait;
-    if (until <= host.blocked_until) return;
-    host.blocked_until = until;
-    host.blocked_until_ms = core::NowMillis() + wait.count();
-    host.blocked_reason = std::move(reason);
-  }
-
-  // Equal jitter: uniform in [e/2, e] with e = min(cap, base × 2^(attempts-1)). Full jitter
-  // (uniform in [0, e]) can draw a near-zero wait and hammer a server that just failed; keeping
-  // half of e guarantees the backoff grows attempt by attempt while the other half still spreads
-  // clients apart.
+  // Equal jitter (see internal::EqualJitterBackoff), drawn from this fetcher's generator.
   Millis Backoff(int attempts) {
-    const double base = static_cast<double>(options.backoff_base.count());
-    const double cap = static_cast<double>(options.backoff_cap.count());
-    const double ceiling = std::min(cap, base * std::pow(2.0, std::min(attempts - 1, 62)));
-    std::uniform_real_distribution<double> draw(ceiling / 2, ceiling);
-    return Millis(static_cast<int64_t>(draw(rng)));
-  }
-
-  // X-RateLimit-* (Mastodon, Reddit) or the IETF draft RateLimit-* (Bluesky): zero remaining blocks
-  // the host until the reset; otherwise the remaining requests are spread over the time left.
-  void ApplyServerBudget(Host& host, const HttpResponse& response, Clock::time_point now) {
-    std::string_view prefix = "x-ratelimit-";
-    std::string_view remaining_text = response.Header("x-ratelimit-remaining");
-    std::string_view reset_text = response.Header("x-ratelimit-reset");
-    if (remaining_text.empty()) {
-      prefix = "ratelimit-";
-      remaining_text = response.Header("ratelimit-remaining");
-      reset_text = response.Header("ratelimit-reset");
-    }
-    const auto remaining = ParseNumber(remaining_text);
-    if (!remaining) return;
-    const int64_t now_ms = core::NowMillis();
-    const auto reset_ms = reset_text.empty() ? std::nullopt : ParseResetMillis(reset_text, now_ms);
-    const Millis until_reset(reset_ms ? *reset_ms - now_ms : 0);
-    if (*remaining < 1) {
-      ++stats.rate_limited;
-      if (until_reset > Millis(0)) {
-        Block(host, now, until_reset,
-              (prefix == "x-ratelimit-" ? "X-RateLimit-Remaining: 0" : "RateLimit-Remaining: 0"));
-      }
-      return;
-    }
-    if (until_reset > Millis(0)) {
-      host.pace_until = now + until_reset;
-      host.pace_interval =
-          std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(
-              static_cast<double>(until_reset.count()) / *remaining));
-    }
+    return internal::EqualJitterBackoff(attempts, options.backoff_base, options.backoff_cap, rng);
   }
 
   // Completes everything still outstanding with Cancelled, then closes the inbox. Callbacks may
@@ -794,13 +643,7 @@ void Fetcher::LimitHost(std::string_view url, double requests_per_minute) {
   {
     std::lock_guard lock(impl_->state_mu);
     const Clock::time_point now = Clock::now();
-    Impl::Host& host = impl_->HostFor(key, now);
-    if (!host.limited || requests_per_minute < host.requests_per_minute) {
-      host.Refill(now);
-      host.requests_per_minute = requests_per_minute;
-      host.limited = true;
-      host.tokens = std::min(host.tokens, host.Capacity());
-    }
+    impl_->HostFor(key, now).pacer.Limit(requests_per_minute, now);
   }
   curl_multi_wakeup(impl_->multi.get());
 }
@@ -836,12 +679,12 @@ std::vector<HostState> Fetcher::hosts() const {
   for (const auto& [key, host] : impl_->hosts) {
     HostState state;
     state.host = key;
-    state.requests_per_minute = host.requests_per_minute;
-    state.blocked_until_ms = host.blocked_until_ms;
-    state.blocked_reason = host.blocked_reason;
+    state.requests_per_minute = host.pacer.requests_per_minute;
+    state.blocked_until_ms = host.pacer.blocked_until_ms;
+    state.blocked_reason = host.pacer.blocked_reason;
     state.queued = host.queue.size();
     state.in_flight = host.in_flight;
-    state.requests = host.requests;
+    state.requests = host.pacer.requests;
     out.push_back(std::move(state));
   }
   return out;
