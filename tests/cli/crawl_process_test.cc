@@ -156,6 +156,17 @@ class CrawlProcessTest : public ::testing::TestWithParam<KindSpec> {
     return crawled == replayed;
   }
 
+  // The next `count` requests under `prefix` answer `code` (with Retry-After if given).
+  void InjectStatus(const std::string& prefix, int code, int count, const std::string& retry_after = "") {
+    replay::FaultSpec fault;
+    fault.path_prefix = prefix;
+    fault.kind = replay::FaultKind::kStatus;
+    fault.status_code = code;
+    fault.count = count;
+    fault.retry_after = retry_after;
+    ASSERT_TRUE(server_->InjectFault(fault).ok());
+  }
+
   std::vector<replay::LogEntry> ApiRequests(const std::string& prefix) const {
     std::vector<replay::LogEntry> requests;
     for (const replay::LogEntry& entry : server_->Log()) {
@@ -215,12 +226,7 @@ TEST_P(CrawlProcessTest, EveryPostExactlyOnceAcrossRestartsIncludingABurstLarger
 
 TEST_P(CrawlProcessTest, RetryAfterIsWaitedOut) {
   const KindSpec& spec = GetParam();
-  replay::FaultSpec fault;
-  fault.path_prefix = spec.path_prefix;
-  fault.kind = replay::FaultKind::kStatus;
-  fault.status_code = 429;
-  fault.retry_after = "1";
-  ASSERT_TRUE(server_->InjectFault(fault).ok());
+  InjectStatus(spec.path_prefix, 429, 1, "1");
   const fs::path out = dir_ / "posts.jsonl";
   Outcome crawl = Crawl(WriteConfig(SourceYaml(spec, "src", server_->base_url())), out);
   ASSERT_EQ(crawl.exit_code, 0) << crawl.err;
@@ -234,12 +240,7 @@ TEST_P(CrawlProcessTest, RetryAfterIsWaitedOut) {
 
 TEST_P(CrawlProcessTest, ServerErrorsBackOffThenSucceed) {
   const KindSpec& spec = GetParam();
-  replay::FaultSpec fault;
-  fault.path_prefix = spec.path_prefix;
-  fault.kind = replay::FaultKind::kStatus;
-  fault.status_code = 500;
-  fault.count = 2;
-  ASSERT_TRUE(server_->InjectFault(fault).ok());
+  InjectStatus(spec.path_prefix, 500, 2);
   const fs::path out = dir_ / "posts.jsonl";
   Outcome crawl = Crawl(WriteConfig(SourceYaml(spec, "src", server_->base_url())), out);
   ASSERT_EQ(crawl.exit_code, 0) << crawl.err;

@@ -142,20 +142,6 @@ constexpr std::array<std::string_view, 12> kSyntheticComments = {
 constexpr std::array<std::string_view, 6> kSyntheticAuthors = {"Dana", "M. Okafor", "jr_builds", "Priya S.",
                                                               "Tomasz", "Internet of something or other"};
 
-std::string HtmlEscape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // Sets the WordPress comment `doc` to id/post/date, rewriting its link and _links accordingly.
 void SetWordPressIdentity(JsonValue& doc, int64_t old_id, int64_t old_post, int64_t id, int64_t post, int64_t t_ms) {
   doc.Set("id", JsonValue::Int(id));
@@ -257,7 +243,7 @@ core::Result<std::unique_ptr<DatasetStore>> DatasetStore::Load(const fs::path& f
       doc.Set("author_url", JsonValue::String(""));
       JsonValue content = JsonValue::Object();
       content.Set("rendered", JsonValue::String(
-                                  "<p>" + HtmlEscape(kSyntheticComments[(i - 1) % kSyntheticComments.size()]) + "</p>\n"));
+                                  "<p>" + XmlEscape(kSyntheticComments[(i - 1) % kSyntheticComments.size()]) + "</p>\n"));
       doc.Set("content", std::move(content));
       core::Result<Item> item = MakeItem(Dataset::kWordPress, std::move(doc));
       if (!item) return item.error();

@@ -31,6 +31,8 @@ uint64_t Fnv1a64(std::string_view data, uint64_t seed = 0xcbf29ce484222325ULL);
 
 // Percent-encodes everything except RFC 3986 unreserved characters.
 std::string UrlEncode(std::string_view text);
+// Escapes & < > " for XML text and attributes, and for HTML (the synthetic comments' content).
+std::string XmlEscape(std::string_view text);
 // "k1=v1&k2=v2", each part percent-encoded, in the given order.
 std::string BuildQuery(const std::vector<std::pair<std::string, std::string>>& params);
 
