@@ -29,9 +29,10 @@ namespace fs = std::filesystem;
 using namespace std::string_view_literals;
 
 constexpr std::array kTopLevelKeys = {"data_dir"sv, "rules"sv,    "sources"sv, "queue"sv,
-                                      "cases"sv,    "pipeline"sv, "http"sv};
+                                      "cases"sv,    "pipeline"sv, "http"sv,    "serve"sv};
 constexpr std::array kQueueKeys = {"kind"sv, "redis"sv};
-constexpr std::array kRedisKeys = {"url"sv, "stream"sv, "group"sv, "password_env"sv};
+constexpr std::array kRedisKeys = {"url"sv, "stream"sv, "group"sv, "password_env"sv, "max_len"sv};
+constexpr std::array kServeKeys = {"listen"sv, "token_env"sv};
 constexpr std::array kCasesKeys = {"window"sv};
 constexpr std::array kPipelineKeys = {"batch"sv, "threads"sv};
 constexpr std::array kHttpKeys = {"user_agent"sv, "timeout"sv, "attempts"sv, "backoff"sv, "max_backoff"sv};
@@ -253,6 +254,7 @@ class ConfigReader {
   void ReadCases(const Field& field);
   void ReadPipeline(const Field& field);
   void ReadHttp(const Field& field);
+  void ReadServe(const Field& field);
 
   std::string file_name_;
   fs::path base_;  // the config's directory; empty means the current directory
@@ -351,6 +353,7 @@ void ConfigReader::ReadDocument(const YAML::Node& root) {
   if (const Field* field = Find(fields, "cases")) ReadCases(*field);
   if (const Field* field = Find(fields, "pipeline")) ReadPipeline(*field);
   if (const Field* field = Find(fields, "http")) ReadHttp(*field);
+  if (const Field* field = Find(fields, "serve")) ReadServe(*field);
 }
 
 void ConfigReader::ReadDataDir(const Field& field) {
@@ -525,11 +528,33 @@ void ConfigReader::ReadRedis(const Field& field) {
         queue.redis_password = std::move(*password);
       continue;
     }
+    if (entry.key == "max_len") {
+      const std::optional<int64_t> length =
+          entry.value.IsScalar() ? ParseInteger<int64_t>(entry.value.Scalar()) : std::nullopt;
+      if (length && *length >= 0) {
+        queue.redis_max_length = static_cast<uint64_t>(*length);
+      } else {
+        Report(WhereValue(entry), "'max_len' must be an integer >= 0 (0 keeps every entry)");
+      }
+      continue;
+    }
     std::optional<std::string> value = ReadString(entry);
     if (!value) continue;
     if (value->empty()) {
       Report(WhereValue(entry), Quoted(entry.key) + " must not be empty");
       continue;
+    }
+    if (entry.key == "url") {
+      if (!value->starts_with("redis://") && !value->starts_with("unix://")) {
+        Report(WhereValue(entry), "'url' must be redis://host[:port][/db] or unix:///path/to/socket");
+        continue;
+      }
+      // redis://:secret@host: a password written inline. Not echoed, like every secret.
+      const std::string_view authority = std::string_view(*value).substr(8, value->find('/', 8) - 8);
+      if (value->starts_with("redis://") && authority.find('@') != std::string_view::npos) {
+        Report(WhereValue(entry), "'url' must not hold a password; name its environment variable in 'password_env'");
+        continue;
+      }
     }
     if (entry.key == "url") queue.redis_url = std::move(*value);
     if (entry.key == "stream") queue.redis_stream = std::move(*value);
@@ -612,6 +637,28 @@ void ConfigReader::ReadHttp(const Field& field) {
   }
 }
 
+void ConfigReader::ReadServe(const Field& field) {
+  if (field.value.IsNull()) return;
+  if (!field.value.IsMap()) {
+    Report(WhereValue(field), "'serve' must be a mapping with keys: " + Join(kServeKeys));
+    return;
+  }
+  for (const Field& entry : ReadFields(field.value, kServeKeys, false)) {
+    if (entry.key == "token_env") {
+      if (std::optional<std::string> token = ReadSecret(entry)) config_.serve.token = std::move(*token);
+      continue;
+    }
+    std::optional<ListenAddress> address =
+        entry.value.IsScalar() ? ParseListenAddress(entry.value.Scalar()) : std::nullopt;
+    if (!address) {
+      Report(WhereValue(entry), "'listen' must be \"host:port\" (e.g. \"127.0.0.1:8080\", \"[::1]:8080\")");
+      continue;
+    }
+    config_.serve.host = std::move(address->host);
+    config_.serve.port = address->port;
+  }
+}
+
 Result<Config> ConfigReader::Finish() && {
   if (problems_.empty()) return std::move(config_);
   // Problems were found in checking order (e.g. a missing key is noticed after the others); list
@@ -628,6 +675,22 @@ Result<Config> ConfigReader::Finish() && {
 }
 
 }  // namespace
+
+std::optional<ListenAddress> ParseListenAddress(std::string_view text) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return std::nullopt;
+  std::string_view host = text.substr(0, colon);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') return std::nullopt;
+    host = host.substr(1, host.size() - 2);
+  } else if (host.find(':') != std::string_view::npos) {
+    return std::nullopt;  // an IPv6 address needs its brackets
+  }
+  if (host.find_first_of(" \t/") != std::string_view::npos) return std::nullopt;
+  const std::optional<int> port = ParseInteger<int>(text.substr(colon + 1));
+  if (!port || *port < 0 || *port > 65535) return std::nullopt;
+  return ListenAddress{std::string(host), *port};
+}
 
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text) {
   size_t digits = 0;

@@ -13,7 +13,8 @@
 //   http: {user_agent: "linux:earshot:0.1 (by /u/me)", timeout: 60s, attempts: 5, backoff: 1s}
 //   queue:
 //     kind: lmdb                      # or: redis
-//     redis: {url: redis://127.0.0.1:6379, stream: earshot:cases, group: care}
+//     redis: {url: redis://127.0.0.1:6379, stream: earshot:cases, group: care, password_env: REDIS_PASSWORD}
+//   serve: {listen: "127.0.0.1:8080", token_env: EARSHOT_TOKEN}
 //
 // Relative paths (data_dir, rules, a jsonl `path`) are resolved against the directory holding the
 // config file, so a config means the same thing whatever the working directory.
@@ -24,8 +25,8 @@
 // all errors. Every error names "file:line:column: message"; all of them are reported in one pass.
 //
 // Secrets: any key ending in `_env` names an environment variable. Its value is read at load time
-// into SourceConfig::secrets (key without the `_env` suffix) or QueueConfig::redis_password and
-// is never logged or echoed back in an error message.
+// into SourceConfig::secrets (key without the `_env` suffix), QueueConfig::redis_password or
+// ServeConfig::token and is never logged or echoed back in an error message.
 //
 // Thread safety: plain values.
 #ifndef EARSHOT_CORE_CONFIG_H_
@@ -64,6 +65,14 @@ struct QueueConfig {
   std::string redis_stream = "earshot:cases";
   std::string redis_group = "care";
   std::string redis_password;  // from `password_env`, empty if none
+  uint64_t redis_max_length = 0;  // `max_len`: approximate cap per stream (XADD MAXLEN ~); 0 keeps all
+};
+
+// serve: the HTTP API and operator console of `earshot serve` / `earshot run --serve`.
+struct ServeConfig {
+  std::string host = "127.0.0.1";  // `listen: "host:port"`; anything but loopback needs a token
+  int port = 8080;
+  std::string token;               // from `token_env`; empty: no token (loopback only)
 };
 
 // http: how network sources fetch (crawler/http/fetcher.h). Reddit asks every client for a unique
@@ -89,6 +98,7 @@ struct Config {
   size_t batch_size = 2048;
   int threads = 0;          // pipeline.threads: 0 means all cores
   HttpConfig http;
+  ServeConfig serve;
 };
 
 // Every source kind DESIGN.md §3.5 names, in that order.
@@ -99,6 +109,13 @@ inline constexpr const char* kSourceKinds[] = {"mastodon", "reddit",    "hackern
 // empty text, a sign, spaces, fractions, unknown units, or a value that overflows milliseconds.
 // "0" parses; callers that need a positive duration check it.
 std::optional<std::chrono::milliseconds> ParseDuration(std::string_view text);
+
+// "127.0.0.1:8080", "localhost:0", "[::1]:8080" → host (brackets removed) and port 0–65535.
+struct ListenAddress {
+  std::string host;
+  int port = 0;
+};
+std::optional<ListenAddress> ParseListenAddress(std::string_view text);
 
 // Loads and validates `file`. On failure the Status is InvalidArgument with one line per problem,
 // each "file:line:column: message" (or NotFound/IOError "open FILE: reason" when unreadable,

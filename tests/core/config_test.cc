@@ -290,7 +290,7 @@ TEST(LoadConfig, UnknownKeyFarFromAnyListsKnownKeys) {
   const fs::path file = dir.Write("earshot.yaml", std::string(kMinimal) + "colour: blue\n");
   EXPECT_EQ(ErrorOf(file), file.string() +
                                ":3:1: unknown key 'colour' (expected one of: data_dir, rules, sources, "
-                               "queue, cases, pipeline, http)");
+                               "queue, cases, pipeline, http, serve)");
 }
 
 TEST(LoadConfig, HttpSectionSetsHowNetworkSourcesFetch) {
@@ -309,6 +309,51 @@ TEST(LoadConfig, HttpSectionSetsHowNetworkSourcesFetch) {
   const std::string error = ErrorOf(bad);
   EXPECT_NE(error.find(":3:18: 'attempts' must be an integer from 1 to 20"), std::string::npos) << error;
   EXPECT_NE(error.find("timeout"), std::string::npos) << error;
+}
+
+TEST(LoadConfig, ServeSectionSetsListenAddressAndToken) {
+  TempDir dir;
+  const Config defaults = Load(dir.Write("defaults.yaml", kMinimal));
+  EXPECT_EQ(defaults.serve.host, "127.0.0.1");
+  EXPECT_EQ(defaults.serve.port, 8080);
+  EXPECT_EQ(defaults.serve.token, "");
+  const Config config =
+      Load(dir.Write("serve.yaml", std::string(kMinimal) + "serve: {listen: '[::1]:9100', token_env: MASTODON_TOKEN}\n"));
+  EXPECT_EQ(config.serve.host, "::1");
+  EXPECT_EQ(config.serve.port, 9100);
+  EXPECT_EQ(config.serve.token, kMastodonToken);
+  const fs::path bad = dir.Write("bad.yaml", std::string(kMinimal) + "serve: {listen: 8080}\n");
+  EXPECT_EQ(ErrorOf(bad), bad.string() + ":3:17: 'listen' must be \"host:port\" (e.g. \"127.0.0.1:8080\", \"[::1]:8080\")");
+  const fs::path inline_token = dir.Write("inline.yaml", std::string(kMinimal) + "serve: {token: abc}\n");
+  EXPECT_EQ(ErrorOf(inline_token), inline_token.string() + ":3:9: secrets must not be written in the config: name an environment variable with 'token_env'");
+}
+
+TEST(ParseListenAddress, AcceptsHostPortAndBracketedIpv6Only) {
+  ASSERT_TRUE(ParseListenAddress("0.0.0.0:80").has_value());
+  EXPECT_EQ(ParseListenAddress("0.0.0.0:80")->host, "0.0.0.0");
+  EXPECT_EQ(ParseListenAddress("localhost:0")->port, 0);
+  EXPECT_EQ(ParseListenAddress("[::1]:8080")->host, "::1");
+  for (const char* bad : {"8080", ":8080", "::1:8080", "host:", "host:65536", "host:-1", "host:80x", "[::1:80",
+                          "a b:80"}) {
+    EXPECT_FALSE(ParseListenAddress(bad).has_value()) << bad;
+  }
+}
+
+TEST(LoadConfig, RedisUrlMustNotCarryAPasswordAndMaxLenIsChecked) {
+  TempDir dir;
+  const Config config = Load(dir.Write(
+      "ok.yaml", std::string(kMinimal) + "queue: {kind: redis, redis: {url: 'redis://10.0.0.5:6380/2', max_len: 100000}}\n"));
+  EXPECT_EQ(config.queue.redis_url, "redis://10.0.0.5:6380/2");
+  EXPECT_EQ(config.queue.redis_max_length, 100000u);
+  const fs::path inline_password =
+      dir.Write("pw.yaml", std::string(kMinimal) + "queue: {redis: {url: 'redis://:hunter2@10.0.0.5:6380'}}\n");
+  const std::string error = ErrorOf(inline_password);
+  EXPECT_NE(error.find("'url' must not hold a password"), std::string::npos) << error;
+  EXPECT_EQ(error.find("hunter2"), std::string::npos) << "the secret must not be echoed: " << error;
+  const fs::path scheme = dir.Write("scheme.yaml", std::string(kMinimal) + "queue: {redis: {url: 'http://x'}}\n");
+  EXPECT_NE(ErrorOf(scheme).find("'url' must be redis://"), std::string::npos) << ErrorOf(scheme);
+  const fs::path length = dir.Write("len.yaml", std::string(kMinimal) + "queue: {redis: {max_len: -1}}\n");
+  EXPECT_NE(ErrorOf(length).find("'max_len' must be an integer >= 0"), std::string::npos) << ErrorOf(length);
 }
 
 TEST(LoadConfig, RequiresDataDirAndRules) {
