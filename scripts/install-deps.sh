@@ -8,7 +8,10 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libcurl4-openssl-dev libsimdjson-dev libhyperscan-dev libtbb-dev liblmdb-dev
   libyaml-cpp-dev libcli11-dev libspdlog-dev libfmt-dev libxxhash-dev
-  libpugixml-dev libcpp-httplib-dev
+  libpugixml-dev libcpp-httplib-dev libhiredis-dev
+  # Test peers started by the tests themselves on loopback: the Redis Streams hand-off and the
+  # operator console in headless Chromium.
+  redis-server redis-tools chromium
   libgtest-dev libgmock-dev libbenchmark-dev
 )
 # Fuzzing and the sanitizer build use clang's runtime; optional elsewhere, so only with --dev.

@@ -17,8 +17,8 @@ namespace {
 using internal::FromMdbError;
 using internal::LmdbTxn;
 
-constexpr const char* kTableNames[kTableCount] = {"meta",    "seen",  "texts", "cursors",
-                                                  "threads", "cases", "ready", "leases"};
+constexpr const char* kTableNames[kTableCount] = {"meta",  "seen",  "texts",  "cursors", "threads",
+                                                  "cases", "ready", "leases", "outbox"};
 // Bumped whenever a record format changes; an older binary refuses a newer directory rather than
 // misreading it.
 constexpr std::string_view kSchemaVersion = "earshot-store-1";

@@ -44,7 +44,7 @@ namespace earshot::store {
 
 // The named tables of the environment. Keys and values are described where each is used.
 enum class Table {
-  kMeta,     // "schema" → format version; "next_case" → 8-byte big-endian counter
+  kMeta,     // "schema" → format version; "next_case", "next_outbox" → 8-byte big-endian counters
   kSeen,     // post source \0 id length, id → empty: the dedupe seen-set (dedupe.h)
   kTexts,    // 16-byte hash of normalised complaint text → first-seen time + case (dedupe.h)
   kCursors,  // source id → opaque cursor bytes (cursors.h)
@@ -52,8 +52,11 @@ enum class Table {
   kCases,    // 8-byte big-endian case number → case record (case_record.h)
   kReady,    // queue order key → empty: cases waiting to be pulled (queue.h)
   kLeases,   // lease expiry key → empty: cases leased out (queue.h)
+  // Appended last: a directory written before it existed still opens, because Open() creates any
+  // table that is missing (MDB_CREATE) in the same transaction that checks the format version.
+  kOutbox,   // 8-byte big-endian sequence → case changes waiting for Redis (outbox.h)
 };
-inline constexpr int kTableCount = 8;
+inline constexpr int kTableCount = 9;
 
 struct StoreOptions {
   size_t initial_map_bytes = size_t{64} << 20;  // grows by doubling on demand
