@@ -52,6 +52,7 @@ NetworkSource::NetworkSource(const core::SourceConfig& config, std::unique_ptr<A
 NetworkSource::~NetworkSource() = default;
 
 void NetworkSource::Submit(HttpRequest request) {
+  host_key_ = Fetcher::HostKey(request.url);
   if (config_.max_requests_per_minute) options_.fetcher->LimitHost(request.url, *config_.max_requests_per_minute);
   SubmitTo(*options_.fetcher, state_, std::move(request));
 }

@@ -51,6 +51,7 @@ class NetworkSource final : public Source {
   core::Result<Outcome> Next(std::string& line, uint64_t& line_number) override;
   std::string Cursor() const override;
   std::string Describe() const override;
+  std::string HostKey() const override { return host_key_; }
 
   struct State;  // shared with the fetcher's callbacks (network_source.cc)
 
@@ -79,6 +80,7 @@ class NetworkSource final : public Source {
   uint64_t pages_fetched_ = 0;
   uint64_t posts_fetched_ = 0;
   std::string last_error_;
+  std::string host_key_;  // of the last request Submit sent; set and read on the caller's thread
 };
 
 }  // namespace earshot::crawler

@@ -58,6 +58,11 @@ class Source {
 
   // A human description of where the source is, for progress lines: "offset 12.3 MB of 45.6 MB".
   virtual std::string Describe() const = 0;
+
+  // The scheme://host:port a network source last sent a request to (Fetcher::HostKey), so the
+  // operator console can line a source up with the fetcher's per-host politeness state; "" for
+  // sources that read local files.
+  virtual std::string HostKey() const { return {}; }
 };
 
 // Options every factory takes.

@@ -5,6 +5,7 @@
 #include "core/time.h"
 #include "store/dedupe.h"
 #include "store/history.h"
+#include "store/outbox.h"
 #include "store/queue.h"
 
 namespace earshot::triage {
@@ -110,6 +111,10 @@ core::Result<CaseOutcome> CaseBuilder::File(store::Txn& txn, const core::Post& p
       // of the old version will requeue it (store/queue.h).
       if (current.state == store::CaseState::kAcked) current.state = store::CaseState::kQueued;
       EARSHOT_RETURN_IF_ERROR(store::SaveCase(txn, &previous, current));
+      if (outbox_) {
+        EARSHOT_RETURN_IF_ERROR(store::AppendToOutbox(txn, current));
+        ++outcome.outbox_appended;
+      }
       number = current.number;
       ++outcome.cases_joined;
     } else {
@@ -131,6 +136,10 @@ core::Result<CaseOutcome> CaseBuilder::File(store::Txn& txn, const core::Post& p
       created.last_post_ms = post_ms;
       created.AddPost(ToCasePost(post, scored));
       EARSHOT_RETURN_IF_ERROR(store::SaveCase(txn, nullptr, created));
+      if (outbox_) {
+        EARSHOT_RETURN_IF_ERROR(store::AppendToOutbox(txn, created));
+        ++outcome.outbox_appended;
+      }
       number = created.number;
       history->current_case = number;
       ++history->unresolved;

@@ -14,7 +14,15 @@
 // would not write it independently, or the same author sending the same words again. Short
 // identical complaints from different people ("@acme no internet") are different customers.
 //
-// Thread safety: a CaseBuilder is used by the pipeline's serial commit stage only.
+// Outbox (`queue.kind: redis`): with `outbox` set, every case a post opens or joins is also
+// appended to the store's outbox (store/outbox.h) right after it is saved, in the same
+// transaction, so a case is published exactly when it commits. The builder does this rather than
+// its caller because only it holds each touched case's record: a post naming two brands touches
+// two cases, and a repost touches none.
+//
+// Thread safety: File() is const and touches only the caller's transaction, so one builder may
+// serve any thread; in practice the pipeline's serial commit stage calls it, with one builder per
+// rule generation (its scorer re-scores with that generation's rules).
 #ifndef EARSHOT_TRIAGE_CASE_BUILDER_H_
 #define EARSHOT_TRIAGE_CASE_BUILDER_H_
 
@@ -35,14 +43,16 @@ struct CaseOutcome {
   uint64_t case_number = 0;  // the first brand's case (or the reposted one)
   int cases_opened = 0;
   int cases_joined = 0;
+  int outbox_appended = 0;   // outbox entries written: one per case opened or joined, with `outbox`
   TriageResult result;       // the result with history applied (first brand)
 };
 
 class CaseBuilder {
  public:
-  // `scorer` must outlive the builder. `window_ms` > 0.
-  CaseBuilder(const Scorer& scorer, double repetition_weight, int64_t window_ms)
-      : scorer_(scorer), repetition_weight_(repetition_weight), window_ms_(window_ms) {}
+  // `scorer` must outlive the builder. `window_ms` > 0. `outbox`: also append every case opened
+  // or joined to the store's outbox (see above).
+  CaseBuilder(const Scorer& scorer, double repetition_weight, int64_t window_ms, bool outbox = false)
+      : scorer_(scorer), repetition_weight_(repetition_weight), window_ms_(window_ms), outbox_(outbox) {}
 
   // Files one complaint post (result.severity != none). `matched_rules` are the scanner's rule
   // indexes, needed to re-score with history. `now_ms` stamps opened/updated times, and is the
@@ -54,6 +64,7 @@ class CaseBuilder {
   const Scorer& scorer_;
   double repetition_weight_;
   int64_t window_ms_;
+  bool outbox_;
 };
 
 }  // namespace earshot::triage

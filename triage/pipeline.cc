@@ -8,7 +8,9 @@
 #include <chrono>
 #include <new>
 #include <optional>
+#include <unordered_map>
 #include <unordered_set>
+#include <utility>
 
 #include "core/time.h"
 #include "store/cursors.h"
@@ -25,6 +27,34 @@ int64_t SteadyMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
+
+double Seconds(int64_t micros) { return static_cast<double>(std::max<int64_t>(micros, 0)) / 1e6; }
+
+double RepetitionWeight(const matchers::RuleSet& rules) {
+  const matchers::SignalKind* signal = rules.taxonomy.FindSignal("repetition");
+  return signal != nullptr ? signal->weight : 0;
+}
+
+// Everything that depends on the rule set, built once per SwapDatabase. Immutable, so the triage
+// threads and the commit stage read it without locks. Each batch holds the generation that was
+// current when it was read, which keeps that generation (and its Database) alive until the batch
+// has committed: a swap never changes the rules under a batch in flight.
+struct RuleGeneration {
+  RuleGeneration(uint64_t number_in, std::shared_ptr<const matchers::Database> database_in,
+                 const PipelineOptions& options)
+      : number(number_in),
+        database(std::move(database_in)),
+        scorer(rules()),
+        builder(scorer, RepetitionWeight(rules()), std::max<int64_t>(options.case_window_ms, 1), options.outbox) {}
+
+  const matchers::RuleSet& rules() const { return database ? database->rules() : no_rules; }
+
+  const uint64_t number;
+  const std::shared_ptr<const matchers::Database> database;  // null when crawling only
+  const matchers::RuleSet no_rules;  // what the scorer reads when crawling only (it never scores)
+  const Scorer scorer;
+  const CaseBuilder builder;  // re-scores with `scorer` when history applies
+};
 
 // One input line on its way through the pipeline. Items are reused batch after batch, so their
 // strings and vectors keep their capacity.
@@ -51,7 +81,11 @@ struct Batch {
   std::string cursor;
   core::Status source_error;  // the source failed to read; reported by the commit stage
   core::Status failure;       // matching itself failed
-  int64_t read_us = 0;
+  // The rules this batch is triaged, scored and filed with; the commit stage lets go of it.
+  std::shared_ptr<const RuleGeneration> generation;
+  int64_t read_us = 0;    // steady clock when the batch was complete
+  int64_t fill_us = 0;    // time spent filling it from its source
+  int64_t triage_us = 0;  // time the triage stage spent on it
 };
 
 bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos; }
@@ -60,47 +94,71 @@ bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t\r\f\v")
 // waiting longer would only delay the posts.
 constexpr int64_t kPendingRecheckMs = 50;
 
+// A source and its schedule. Everything but `health` belongs to the serial read stage (and the
+// thread calling RunPass between passes); `health` is also read by SourceHealthSnapshot and
+// DescribeSources from any thread, hence its mutex.
 struct SourceSlot {
   std::unique_ptr<crawler::Source> source;
   std::string committed_cursor;  // what the store holds, so a cursor that moved without lines is saved
   int64_t next_poll_ms = 0;
   bool ended = false;
-  mutable std::mutex description_mutex;
-  std::string description;
+  // A poll has begun and not yet ended (idle, ended or failed). A network source still waiting for
+  // its responses is asked again on later passes; that is the same poll, not a new one.
+  bool polling = false;
+  mutable std::mutex health_mutex;
+  SourceHealth health;  // guarded by health_mutex
 };
 
 }  // namespace
 
+// Thread safety / invariants:
+//  - `generation` is replaced whole under `generation_mutex` (SwapDatabase, any thread) and read
+//    under it once per batch by the read stage; everything a batch needs from it then travels with
+//    the batch, and TBB orders one token's stages, so the triage and commit stages take no lock.
+//  - Generation numbers rise by one per swap, and the read stage stamps batches in input order, so
+//    in one source's input order the rule sets used never go back.
+//  - `rule_hits` is folded in by the commit stage once per committed batch, under `hits_mutex`,
+//    so RuleHits never sees half a batch. Counting by rule id (not index) is what carries counts
+//    across generations whose rule indexes differ.
+//  - Everything else is either immutable after construction or touched only by the serial stages.
 struct Pipeline::Impl {
   Impl(store::Store& store_in, std::shared_ptr<const matchers::Database> database_in,
        const PipelineOptions& options_in, PipelineReporter& reporter_in)
       : store(store_in),
-        database(std::move(database_in)),
-        scorer(database ? database->rules() : no_rules),
         options(options_in),
         reporter(reporter_in),
-        builder(scorer, RepetitionWeight(database ? database->rules() : no_rules),
-                std::max<int64_t>(options_in.case_window_ms, 1)) {}
+        generation(std::make_shared<const RuleGeneration>(1, std::move(database_in), options)) {
+    ListRules(*generation);
+  }
 
-  static double RepetitionWeight(const matchers::RuleSet& rules) {
-    const matchers::SignalKind* signal = rules.taxonomy.FindSignal("repetition");
-    return signal != nullptr ? signal->weight : 0;
+  std::shared_ptr<const RuleGeneration> CurrentGeneration() const {
+    std::scoped_lock lock(generation_mutex);
+    return generation;
+  }
+
+  // Lists a generation's rules with no hits yet, so a rule that never fires shows up as such.
+  void ListRules(const RuleGeneration& rules) {
+    std::scoped_lock lock(hits_mutex);
+    for (const matchers::Rule& rule : rules.rules().rules) rule_hits.try_emplace(rule.id, 0);
   }
 
   store::Store& store;
-  std::shared_ptr<const matchers::Database> database;  // null when crawling only
-  const matchers::RuleSet no_rules;  // what the scorer reads when crawling only (it never scores)
-  Scorer scorer;
-  PipelineOptions options;
+  const PipelineOptions options;
   PipelineReporter& reporter;
-  CaseBuilder builder;
   std::vector<std::unique_ptr<SourceSlot>> slots;
+
+  mutable std::mutex generation_mutex;
+  std::shared_ptr<const RuleGeneration> generation;  // guarded by generation_mutex; never null
+
+  mutable std::mutex hits_mutex;
+  std::unordered_map<std::string, uint64_t> rule_hits;  // guarded by hits_mutex
+  std::vector<uint64_t> batch_hits;  // commit stage only: one batch's hits per rule index
+
   // Kept across passes: a tailing run over network sources passes every few tens of milliseconds
   // while their responses are on the way, and rebuilding batches and Hyperscan scratch each time
-  // cost more than the waiting itself.
+  // cost more than the waiting itself. A worker re-clones its scratch only after a rule swap.
   std::vector<Batch> ring;
-  tbb::enumerable_thread_specific<internal::TriageWorker> workers{
-      [this] { return internal::TriageWorker(database); }};
+  tbb::enumerable_thread_specific<internal::TriageWorker> workers;
 };
 
 Pipeline::Pipeline(store::Store& store, std::shared_ptr<const matchers::Database> database,
@@ -109,7 +167,10 @@ Pipeline::Pipeline(store::Store& store, std::shared_ptr<const matchers::Database
     : impl_(std::make_unique<Impl>(store, std::move(database), options, reporter)) {
   for (std::unique_ptr<crawler::Source>& source : sources) {
     auto slot = std::make_unique<SourceSlot>();
-    slot->description = source->Describe();
+    slot->health.id = source->config().id;
+    slot->health.kind = source->config().kind;
+    slot->health.host = source->HostKey();
+    slot->health.description = source->Describe();
     slot->committed_cursor = source->Cursor();
     slot->source = std::move(source);
     impl_->slots.push_back(std::move(slot));
@@ -132,10 +193,52 @@ int64_t Pipeline::MillisUntilNextPoll() const {
 std::vector<std::string> Pipeline::DescribeSources() const {
   std::vector<std::string> lines;
   for (const auto& slot : impl_->slots) {
-    std::scoped_lock lock(slot->description_mutex);
-    lines.push_back(slot->source->config().id + ": " + slot->description + (slot->ended ? " (ended)" : ""));
+    std::scoped_lock lock(slot->health_mutex);
+    lines.push_back(slot->health.id + ": " + slot->health.description + (slot->health.ended ? " (ended)" : ""));
   }
   return lines;
+}
+
+std::vector<SourceHealth> Pipeline::SourceHealthSnapshot() const {
+  std::vector<SourceHealth> health;
+  health.reserve(impl_->slots.size());
+  for (const auto& slot : impl_->slots) {
+    std::scoped_lock lock(slot->health_mutex);
+    health.push_back(slot->health);
+  }
+  return health;
+}
+
+uint64_t Pipeline::SwapDatabase(std::shared_ptr<const matchers::Database> database) {
+  Impl& impl = *impl_;
+  // The replaced generation is released after the lock, so a Database freed with it (no batch
+  // holds it any more) is not freed under the mutex the read stage waits on.
+  std::shared_ptr<const RuleGeneration> replaced;
+  std::shared_ptr<const RuleGeneration> installed;
+  {
+    std::scoped_lock lock(impl.generation_mutex);
+    installed = std::make_shared<const RuleGeneration>(impl.generation->number + 1, std::move(database), impl.options);
+    replaced = std::exchange(impl.generation, installed);
+  }
+  impl.ListRules(*installed);
+  return installed->number;
+}
+
+uint64_t Pipeline::rules_generation() const { return impl_->CurrentGeneration()->number; }
+
+std::shared_ptr<const matchers::Database> Pipeline::database() const { return impl_->CurrentGeneration()->database; }
+
+std::vector<RuleHitCount> Pipeline::RuleHits() const {
+  std::vector<RuleHitCount> hits;
+  {
+    std::scoped_lock lock(impl_->hits_mutex);
+    hits.reserve(impl_->rule_hits.size());
+    for (const auto& [rule_id, count] : impl_->rule_hits) hits.push_back(RuleHitCount{rule_id, count});
+  }
+  std::sort(hits.begin(), hits.end(), [](const RuleHitCount& a, const RuleHitCount& b) {
+    return a.hits != b.hits ? a.hits > b.hits : a.rule_id < b.rule_id;
+  });
+  return hits;
 }
 
 core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedule) {
@@ -154,7 +257,18 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
   }
   if (active.empty()) return core::Status::Ok();
   // Network sources start fetching now, all at once; their pages arrive while others are read.
-  for (size_t index : active) impl.slots[index]->source->BeginPoll();
+  for (size_t index : active) {
+    SourceSlot& slot = *impl.slots[index];
+    slot.source->BeginPoll();
+    const bool new_poll = !slot.polling;
+    slot.polling = true;
+    std::scoped_lock lock(slot.health_mutex);
+    if (new_poll) {
+      slot.health.last_poll_ms = start_ms;
+      ++slot.health.polls;
+    }
+    slot.health.host = slot.source->HostKey();
+  }
   size_t turn = 0;
 
   std::vector<Batch>& ring = impl.ring;
@@ -166,6 +280,20 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
   std::atomic<bool> failed{false};
   core::Status commit_failure;
 
+  // A poll of `slot` ended: idle or ended (`error` null), or failed.
+  auto end_poll = [](SourceSlot& slot, const core::Status* error) {
+    slot.polling = false;
+    std::scoped_lock lock(slot.health_mutex);
+    if (error != nullptr) {
+      ++slot.health.errors;
+      slot.health.last_error = error->message();
+    } else {
+      slot.health.last_ok_ms = core::NowMillis();
+      slot.health.last_error.clear();
+    }
+    slot.health.ended = slot.ended;
+  };
+
   // Fills `batch` from one source; returns false when that source has nothing more this pass.
   auto fill_from = [&](size_t index, Batch& batch) -> bool {
     SourceSlot& slot = *impl.slots[index];
@@ -176,6 +304,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       if (!outcome) {
         batch.source_error = outcome.error();
         slot.next_poll_ms = core::NowMillis() + slot.source->config().every.count();
+        end_poll(slot, &batch.source_error);
         return false;
       }
       switch (*outcome) {
@@ -195,9 +324,11 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
           continue;
         case crawler::Source::Outcome::kIdle:
           slot.next_poll_ms = core::NowMillis() + slot.source->config().every.count();
+          end_poll(slot, nullptr);
           return false;
         case crawler::Source::Outcome::kEnd:
           slot.ended = true;
+          end_poll(slot, nullptr);
           return false;
         case crawler::Source::Outcome::kPending:
           slot.next_poll_ms = core::NowMillis() + kPendingRecheckMs;
@@ -220,6 +351,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       batch.failure = core::Status::Ok();
       turn %= active.size();
       const size_t index = active[turn];
+      const int64_t fill_start_us = SteadyMicros();
       const bool more = fill_from(index, batch);
       SourceSlot& slot = *impl.slots[index];
       batch.cursor = slot.source->Cursor();
@@ -229,8 +361,9 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         slot.committed_cursor = batch.cursor;
       }
       {
-        std::scoped_lock lock(slot.description_mutex);
-        slot.description = slot.source->Describe();
+        std::scoped_lock lock(slot.health_mutex);
+        slot.health.description = slot.source->Describe();
+        slot.health.host = slot.source->HostKey();
       }
       if (more) {
         ++turn;
@@ -238,7 +371,11 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         active.erase(active.begin() + static_cast<std::ptrdiff_t>(turn));
       }
       if (batch.count > 0 || batch.cursor_moved || !batch.source_error.ok()) {
+        // Stamped once the batch is complete: every batch read after a SwapDatabase returns uses
+        // the new rules, and one whose reading straddled the call uses them too.
+        batch.generation = impl.CurrentGeneration();
         batch.read_us = SteadyMicros();
+        batch.fill_us = batch.read_us - fill_start_us;
         next_slot = (next_slot + 1) % ring.size();
         return &batch;
       }
@@ -246,13 +383,19 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
   };
 
   auto triage_stage = [&](Batch* batch) -> Batch* {
+    const int64_t start_us = SteadyMicros();
     internal::TriageWorker& worker = workers.local();
-    if (!worker.init_failure.ok()) {
-      batch->failure = worker.init_failure;
-      return batch;
-    }
+    const RuleGeneration& generation = *batch->generation;
     // No exception may leave a TBB filter (STYLE.md 6): bad_alloc becomes this batch's failure.
     try {
+      if (!impl.options.crawl_only) {
+        if (!generation.database) {
+          batch->failure = core::Status::InvalidArgument("triage: no rule database (rule generation " +
+                                                         std::to_string(generation.number) + ")");
+        } else if (core::Status ready = worker.Use(generation.database); !ready.ok()) {
+          batch->failure = ready;
+        }
+      }
       for (size_t i = 0; i < batch->count && batch->failure.ok(); ++i) {
         Item& item = batch->items[i];
         if (item.skipped) continue;
@@ -268,7 +411,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         }
         internal::LineTriage outcome;
         core::Status status =
-            internal::TriageLine(worker, impl.scorer, item.line, item.post, item.matched, item.result, outcome);
+            internal::TriageLine(worker, generation.scorer, item.line, item.post, item.matched, item.result, outcome);
         if (!status.ok()) {
           batch->failure = status.WithContext("line " + std::to_string(item.line_number));
           break;
@@ -280,6 +423,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
     } catch (const std::bad_alloc&) {
       batch->failure = core::Status::Internal("out of memory while triaging a batch");
     }
+    batch->triage_us = SteadyMicros() - start_us;
     return batch;
   };
 
@@ -310,15 +454,18 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
   };
 
   auto commit_stage = [&](Batch* batch) {
+    // Taken from the batch so the ring, which outlives the pass, does not pin old rule sets.
+    const std::shared_ptr<const RuleGeneration> generation = std::move(batch->generation);
     if (failed.load(std::memory_order_relaxed)) return;  // never commit past a failed batch
     if (!batch->failure.ok()) {
       commit_failure = batch->failure;
       failed = true;
       return;
     }
-    const std::string& source_id = impl.slots[batch->source]->source->config().id;
+    SourceSlot& slot = *impl.slots[batch->source];
+    const std::string& source_id = slot.source->config().id;
     struct Counts {
-      uint64_t posts = 0, duplicates = 0, complaints = 0, reposts = 0, opened = 0, updated = 0;
+      uint64_t posts = 0, duplicates = 0, complaints = 0, reposts = 0, opened = 0, updated = 0, outbox = 0;
     } counts;
     const int64_t now_ms = core::NowMillis();
     const int64_t write_start_us = SteadyMicros();
@@ -333,6 +480,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         return;
       }
     }
+    const int64_t commit_start_us = SteadyMicros();
     core::Status status = impl.store.Write([&](store::Txn& txn) -> core::Status {
       const int64_t body_start_us = SteadyMicros();
       counts = Counts{};  // the body re-runs from scratch if the map had to grow
@@ -353,7 +501,8 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         if (impl.options.crawl_only) continue;
         if (item.result.severity == core::Severity::kNone || item.result.from_brand_account) continue;
         ++counts.complaints;
-        core::Result<CaseOutcome> outcome = impl.builder.File(txn, item.post, item.matched, item.result, now_ms);
+        core::Result<CaseOutcome> outcome =
+            generation->builder.File(txn, item.post, item.matched, item.result, now_ms);
         if (!outcome) {
           return outcome.error().WithContext("source " + source_id + ": line " + std::to_string(item.line_number) +
                                              ": post " + item.post.id);
@@ -363,6 +512,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         item.history_result = std::move(outcome->result);
         counts.opened += static_cast<uint64_t>(outcome->cases_opened);
         counts.updated += static_cast<uint64_t>(outcome->cases_joined);
+        counts.outbox += static_cast<uint64_t>(outcome->outbox_appended);
       }
       if (batch->cursor_moved && !batch->cursor.empty()) {
         EARSHOT_RETURN_IF_ERROR(store::SaveCursor(txn, source_id, batch->cursor));
@@ -370,15 +520,21 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       body_us = SteadyMicros() - body_start_us;
       return core::Status::Ok();
     });
+    const int64_t committed_us = SteadyMicros();
     stats_.store_body_us += static_cast<uint64_t>(body_us);
-    stats_.store_commit_us += static_cast<uint64_t>(SteadyMicros() - write_start_us);
+    stats_.store_commit_us += static_cast<uint64_t>(committed_us - write_start_us);
     if (!status.ok()) {
       commit_failure = status;
       failed = true;
       return;
     }
-    // One pass after the commit: report bad lines and (if wanted) results, in input order.
+    if (counts.outbox > 0 && impl.options.on_outbox) impl.options.on_outbox();
+    // One pass after the commit: report bad lines and (if wanted) results, in input order, and
+    // count the rules the batch's new posts matched (by this batch's rule indexes).
     const bool report_results = impl.reporter.wants_results();
+    const bool count_hits = !impl.options.crawl_only;
+    std::vector<uint64_t>& batch_hits = impl.batch_hits;
+    if (count_hits) batch_hits.assign(generation->rules().rules.size(), 0);
     uint64_t skipped = 0;
     for (size_t i = 0; i < batch->count; ++i) {
       const Item& item = batch->items[i];
@@ -390,9 +546,20 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       if (item.repaired) {
         impl.reporter.OnBadLine(source_id, item.line_number, "invalid UTF-8 replaced with U+FFFD", false);
       }
-      if (report_results && item.fresh) {
+      if (!item.fresh) continue;
+      if (count_hits) {
+        for (uint32_t rule : item.matched) ++batch_hits[rule];
+      }
+      if (report_results) {
         const std::string case_id = item.case_number != 0 ? store::CaseId(item.case_number) : std::string();
         impl.reporter.OnResult(item.post, item.history_result ? *item.history_result : item.result, case_id);
+      }
+    }
+    if (count_hits) {
+      const std::vector<matchers::Rule>& rules = generation->rules().rules;
+      std::scoped_lock lock(impl.hits_mutex);
+      for (size_t rule = 0; rule < batch_hits.size(); ++rule) {
+        if (batch_hits[rule] != 0) impl.rule_hits[rules[rule].id] += batch_hits[rule];
       }
     }
     if (!batch->source_error.ok()) {
@@ -407,8 +574,21 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
     stats_.reposts += counts.reposts;
     stats_.cases_opened += counts.opened;
     stats_.cases_updated += counts.updated;
+    stats_.outbox_appended += counts.outbox;
+    {
+      std::scoped_lock lock(slot.health_mutex);
+      slot.health.lines += batch->count;
+      slot.health.posts += counts.posts;
+    }
+    // Every committed batch is observed once in each per-batch histogram (so their counts equal
+    // `batches`), and post latency once per new post (so its count equals `posts`).
+    const int64_t latency_us = std::max<int64_t>(committed_us - batch->read_us, 0);
+    stats_.read_seconds.Observe(Seconds(batch->fill_us));
+    stats_.triage_seconds.Observe(Seconds(batch->triage_us));
+    stats_.commit_seconds.Observe(Seconds(committed_us - commit_start_us));
+    if (counts.posts > 0) stats_.post_latency_seconds.Observe(Seconds(latency_us), counts.posts);
     stats_.batches += 1;
-    stats_.latency_total_us += static_cast<uint64_t>(std::max<int64_t>(SteadyMicros() - batch->read_us, 0));
+    stats_.latency_total_us += static_cast<uint64_t>(latency_us);
   };
 
   tbb::parallel_pipeline(

@@ -19,12 +19,14 @@
 // reported and skipped for this pass. Only a store failure (disk full, corruption) or a matcher
 // failure ends the pass with an error; everything committed before it stays committed.
 //
-// Thread safety: RunPass is called from one thread at a time. stats() may be read from any thread.
+// Thread safety: RunPass is called from one thread at a time. stats(), SourceHealthSnapshot(),
+// RuleHits() and SwapDatabase() may be called from any thread.
 #ifndef EARSHOT_TRIAGE_PIPELINE_H_
 #define EARSHOT_TRIAGE_PIPELINE_H_
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -32,6 +34,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/metrics.h"
 #include "core/status.h"
 #include "crawler/source.h"
 #include "matchers/database.h"
@@ -48,6 +51,11 @@ struct PipelineOptions {
   // PipelineReporter::OnCrawled before the transaction that marks them seen and moves the cursor;
   // the database may then be null.
   bool crawl_only = false;
+  // `queue.kind: redis`: every case the batch opens or updates is also appended to the store's
+  // outbox (store/outbox.h) in the batch's own transaction, for the Redis publisher to drain.
+  bool outbox = false;
+  // Called after each commit that appended outbox entries (from the commit stage); may be empty.
+  std::function<void()> on_outbox;
 };
 
 // Counters of committed work, readable while a pass runs (for progress lines and metrics).
@@ -65,6 +73,35 @@ struct PipelineStats {
   std::atomic<uint64_t> latency_total_us{0};  // Σ (commit time − batch read time) over batches
   std::atomic<uint64_t> store_body_us{0};     // Σ time applying batches in their transactions
   std::atomic<uint64_t> store_commit_us{0};   // Σ time in Store::Write, fsyncs included
+  std::atomic<uint64_t> outbox_appended{0};   // outbox entries written (queue.kind: redis)
+  // Per batch, in seconds: filling it from its source, triaging it (parse, scan, score), and its
+  // commit (Store::Write, fsyncs included). Per post: from its batch being read to its commit.
+  core::Histogram read_seconds{core::Histogram::LatencyBuckets()};
+  core::Histogram triage_seconds{core::Histogram::LatencyBuckets()};
+  core::Histogram commit_seconds{core::Histogram::LatencyBuckets()};
+  core::Histogram post_latency_seconds{core::Histogram::LatencyBuckets()};
+};
+
+// One source as the operator console and /metrics show it.
+struct SourceHealth {
+  std::string id;
+  std::string kind;
+  std::string host;           // a network source's scheme://host:port (Source::HostKey), else ""
+  std::string description;    // Source::Describe(): "offset 12.3 MB of 45.6 MB", "min_id 1234"
+  int64_t last_poll_ms = 0;   // Unix ms the last poll began (0: never)
+  int64_t last_ok_ms = 0;     // Unix ms a poll last finished without error
+  uint64_t polls = 0;
+  uint64_t lines = 0;         // lines read
+  uint64_t posts = 0;         // new posts committed
+  uint64_t errors = 0;        // failed polls
+  std::string last_error;     // the most recent failure's message, "" once a poll succeeds again
+  bool ended = false;         // stdin closed: never polled again
+};
+
+// How often one rule matched, over every rule set the pipeline has run since it started.
+struct RuleHitCount {
+  std::string rule_id;  // brand or complaint rule id
+  uint64_t hits = 0;    // new posts (duplicates excluded) that the rule matched
 };
 
 // Receives what the operator should see, from the commit stage (one thread at a time).
@@ -106,6 +143,19 @@ class Pipeline {
   const PipelineStats& stats() const { return stats_; }
   // "replay: offset 12.3 MB of 45.6 MB" per source, for progress lines.
   std::vector<std::string> DescribeSources() const;
+  // Any thread.
+  std::vector<SourceHealth> SourceHealthSnapshot() const;
+
+  // Live rule reload (any thread): batches read after this call are triaged with `database`
+  // (and scored with its taxonomy); batches already read finish with the rules they started with.
+  // So every post is scored exactly once, by one rule set, and the switch falls between batches.
+  // Returns the new rule generation (1 is the set given to the constructor). Not for crawl_only.
+  uint64_t SwapDatabase(std::shared_ptr<const matchers::Database> database);
+  uint64_t rules_generation() const;
+  // The rule set new batches use now.
+  std::shared_ptr<const matchers::Database> database() const;
+  // Cumulative per rule id across generations, most hits first. Any thread.
+  std::vector<RuleHitCount> RuleHits() const;
 
  private:
   struct Impl;

@@ -2,7 +2,9 @@
 // scan it, score it. Kept in one place so `earshot triage` and `earshot run` cannot drift apart.
 //
 // Thread safety: a TriageWorker belongs to one thread (tbb::enumerable_thread_specific); the
-// database and scorer it reads are immutable and shared.
+// database and scorer it reads are immutable and shared. After a rule reload the pipeline points
+// each worker at the batch's database (Use), so batches of two rule sets may be in flight at once
+// without their threads sharing scratch.
 #ifndef EARSHOT_TRIAGE_INTERNAL_TRIAGE_WORKER_H_
 #define EARSHOT_TRIAGE_INTERNAL_TRIAGE_WORKER_H_
 
@@ -27,14 +29,23 @@ struct TriageWorker {
   std::optional<matchers::Scanner> scanner;
   core::Status init_failure;  // scratch allocation failed: every batch on this thread reports it
 
-  explicit TriageWorker(const std::shared_ptr<const matchers::Database>& database) {
-    if (!database) return;  // crawling only: parse, never scan
-    core::Result<matchers::Scanner> created = matchers::Scanner::Create(database);
-    if (created) {
-      scanner.emplace(std::move(*created));
-    } else {
-      init_failure = created.error();
+  TriageWorker() = default;  // no scanner until Use()
+  explicit TriageWorker(const std::shared_ptr<const matchers::Database>& database) { init_failure = Use(database); }
+
+  // Makes `scanner` scan `database` (null: crawling only, parse and never scan). Scratch is cloned
+  // only when the database differs from the one scanned last, i.e. once per thread per rule reload;
+  // the scanner's own reference keeps its database alive, so comparing addresses is sound.
+  core::Status Use(const std::shared_ptr<const matchers::Database>& database) {
+    if (!database) {
+      scanner.reset();
+      return core::Status::Ok();
     }
+    if (scanner && &scanner->database() == database.get()) return core::Status::Ok();
+    scanner.reset();  // an old rule set's scratch and database go before the new scratch is cloned
+    core::Result<matchers::Scanner> created = matchers::Scanner::Create(database);
+    if (!created) return created.error();
+    scanner.emplace(std::move(*created));
+    return core::Status::Ok();
   }
 };
 
