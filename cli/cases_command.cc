@@ -33,9 +33,18 @@ void PrintCase(const store::CaseRecord& record, int64_t now_ms) {
 
 // Loads the config (no secrets: a consumer needs none) and opens its existing data directory.
 // On failure prints why and sets `exit_code`: 2 for a bad config, 1 for an unusable directory.
-std::unique_ptr<store::Store> OpenQueue(const std::string& config_path, int& exit_code) {
+// `leasing`: the command leases or finishes leases, which with queue.kind redis belongs to Redis'
+// consumer groups — two lease systems over the same cases would deliver each case twice.
+std::unique_ptr<store::Store> OpenQueue(const std::string& config_path, int& exit_code, bool leasing = false) {
   std::optional<core::Config> config = LoadConfigOrReport(config_path, /*with_secrets=*/false);
   if (!config) {
+    exit_code = kExitBadInput;
+    return nullptr;
+  }
+  if (leasing && config->queue.kind == core::QueueConfig::Kind::kRedis) {
+    spdlog::error("{}: queue.kind is redis: consumers read the streams {}:critical, :high, :medium and :low with "
+                  "XREADGROUP (group '{}') and XACK them; `cases list` and `cases resolve` still work here",
+                  config->file.string(), config->queue.redis_stream, config->queue.redis_group);
     exit_code = kExitBadInput;
     return nullptr;
   }
@@ -73,7 +82,7 @@ int RunPull(const CasesOptions& options) {
     return kExitBadInput;
   }
   int open_failure = kExitOk;
-  std::unique_ptr<store::Store> store = OpenQueue(options.config, open_failure);
+  std::unique_ptr<store::Store> store = OpenQueue(options.config, open_failure, /*leasing=*/true);
   if (!store) return open_failure;
   const int64_t now_ms = core::NowMillis();
   std::vector<store::CaseRecord> pulled;
@@ -105,7 +114,8 @@ int RunFinish(const CasesOptions& options, store::Finish finish, const char* ver
     refs.push_back(*ref);
   }
   int open_failure = kExitOk;
-  std::unique_ptr<store::Store> store = OpenQueue(options.config, open_failure);
+  std::unique_ptr<store::Store> store =
+      OpenQueue(options.config, open_failure, /*leasing=*/finish != store::Finish::kResolve);
   if (!store) return open_failure;
   int exit_code = kExitOk;
   // One transaction per case: one that cannot be finished does not hold back the others.

@@ -23,6 +23,7 @@ Runner RegisterRun(CLI::App& app);
 Runner RegisterCrawl(CLI::App& app);  // run_command.cc: `earshot crawl`, the same job without rules
 Runner RegisterCases(CLI::App& app);
 Runner RegisterSources(CLI::App& app);
+Runner RegisterServe(CLI::App& app);  // run_command.cc: the engine with its HTTP API
 
 }  // namespace earshot::cli
 

@@ -13,16 +13,6 @@
 namespace earshot::cli {
 namespace {
 
-// DESIGN.md §3.4 commands that later issues build. They are listed in --help so the CLI's shape
-// is visible now, and say plainly that they do not work yet.
-struct PlannedCommand {
-  const char* name;
-  const char* description;
-};
-constexpr PlannedCommand kPlannedCommands[] = {
-    {"serve", "HTTP API: cases, health, metrics (not built yet)"},
-};
-
 int Main(int argc, char** argv) {
   auto logger = spdlog::stderr_color_mt("earshot");
   logger->set_pattern("earshot: %^%l%$: %v");
@@ -38,13 +28,8 @@ int Main(int argc, char** argv) {
   app.add_flag("-q,--quiet", quiet, "Log only errors");
 
   std::vector<Runner> runners = {RegisterTriage(app), RegisterRules(app), RegisterExplain(app),
-                                  RegisterRun(app),    RegisterCrawl(app), RegisterCases(app), RegisterSources(app)};
-  std::vector<CLI::App*> planned;
-  for (const PlannedCommand& command : kPlannedCommands) {
-    CLI::App* sub = app.add_subcommand(command.name, command.description);
-    sub->allow_extras();
-    planned.push_back(sub);
-  }
+                                  RegisterRun(app),    RegisterCrawl(app), RegisterCases(app), RegisterSources(app),
+                                  RegisterServe(app)};
 
   try {
     app.parse(argc, argv);
@@ -56,12 +41,6 @@ int Main(int argc, char** argv) {
   if (verbose) spdlog::set_level(spdlog::level::debug);
   if (quiet) spdlog::set_level(spdlog::level::err);
 
-  for (CLI::App* sub : planned) {
-    if (sub->parsed()) {
-      spdlog::error("'earshot {}' is not built yet; see the README's roadmap", sub->get_name());
-      return kExitFailure;
-    }
-  }
   for (const Runner& runner : runners) {
     if (int code = runner(); code >= 0) return code;
   }

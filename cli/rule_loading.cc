@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <sstream>
 
 #include "matchers/rule_loader.h"
 
@@ -31,16 +32,15 @@ std::filesystem::path DefaultCacheDir() {
   return {};
 }
 
-std::shared_ptr<const matchers::Database> LoadDatabase(const RuleOptions& options) {
+core::Result<std::shared_ptr<const matchers::Database>> CompileRules(const RuleOptions& options) {
   std::vector<std::filesystem::path> paths(options.paths.begin(), options.paths.end());
   const auto start = std::chrono::steady_clock::now();
   matchers::LoadOutcome loaded = matchers::LoadRules(paths);
-  for (const matchers::Diagnostic& diagnostic : loaded.diagnostics) {
-    spdlog::error("{}", diagnostic.ToString());
-  }
   if (!loaded.ok()) {
-    spdlog::error("{} problem(s) in the rule files; nothing was compiled", loaded.diagnostics.size());
-    return nullptr;
+    std::string message;
+    for (const matchers::Diagnostic& diagnostic : loaded.diagnostics) message += diagnostic.ToString() + "\n";
+    message += std::to_string(loaded.diagnostics.size()) + " problem(s) in the rule files; nothing was compiled";
+    return core::Status::InvalidArgument(std::move(message));
   }
 
   matchers::BuildOptions build;
@@ -50,16 +50,32 @@ std::shared_ptr<const matchers::Database> LoadDatabase(const RuleOptions& option
   std::vector<matchers::Diagnostic> diagnostics;
   core::Result<std::shared_ptr<const matchers::Database>> database =
       matchers::Database::Build(std::move(loaded.rules), build, diagnostics);
-  for (const matchers::Diagnostic& diagnostic : diagnostics) spdlog::error("{}", diagnostic.ToString());
   if (!database) {
-    if (diagnostics.empty()) spdlog::error("{}", database.error().ToString());
-    return nullptr;
+    std::string message;
+    for (const matchers::Diagnostic& diagnostic : diagnostics) {
+      if (!message.empty()) message.push_back('\n');
+      message += diagnostic.ToString();
+    }
+    if (message.empty()) message = database.error().ToString();
+    return core::Status::InvalidArgument(std::move(message));
   }
+  // Diagnostics beside a built database are warnings worth showing.
+  for (const matchers::Diagnostic& diagnostic : diagnostics) spdlog::error("{}", diagnostic.ToString());
   const auto elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start);
   spdlog::debug("rules: {} rules, {} patterns, {} ({:.0f} ms){}", (*database)->rules().rules.size(),
                 (*database)->patterns().size(),
                 (*database)->loaded_from_cache() ? "loaded from cache" : "compiled", elapsed.count(),
                 (*database)->cache_note().empty() ? "" : "; cache: " + (*database)->cache_note());
+  return std::move(*database);
+}
+
+std::shared_ptr<const matchers::Database> LoadDatabase(const RuleOptions& options) {
+  core::Result<std::shared_ptr<const matchers::Database>> database = CompileRules(options);
+  if (!database) {
+    std::istringstream lines(database.error().message());
+    for (std::string line; std::getline(lines, line);) spdlog::error("{}", line);
+    return nullptr;
+  }
   return std::move(*database);
 }
 

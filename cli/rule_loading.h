@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/status.h"
 #include "matchers/database.h"
 
 namespace earshot::cli {
@@ -25,6 +26,11 @@ struct RuleOptions {
 
 // $XDG_CACHE_HOME/earshot/hs, else $HOME/.cache/earshot/hs, else empty (no cache).
 std::filesystem::path DefaultCacheDir();
+
+// Loads and compiles, returning every diagnostic ("file:line:column: rule 'id': message", one per
+// line) in an InvalidArgument rather than printing them: for live reloads, which report them their
+// own way and keep the running rules.
+core::Result<std::shared_ptr<const matchers::Database>> CompileRules(const RuleOptions& options);
 
 // Loads and compiles; prints each diagnostic as "file:line:column: rule 'id': message" and a cache
 // note at debug level. Returns null when anything was wrong (the caller exits 2).

@@ -28,6 +28,7 @@
 #include <memory>
 #include <mutex>
 #include <span>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -35,13 +36,18 @@
 #include "cli/commands.h"
 #include "cli/config_loading.h"
 #include "cli/rule_loading.h"
+#include "cli/run_control.h"
 #include "cli/run_lock.h"
+#include "cli/serve_command.h"
 #include "core/post_json.h"
 #include "crawler/http/fetcher.h"
 #include "crawler/source.h"
 #include "store/cursors.h"
 #include "triage/pipeline.h"
 #include "triage/result_json.h"
+#include "triage/rule_reloader.h"
+#include "store/redis_publisher.h"
+#include "core/time.h"
 
 namespace earshot::cli {
 namespace {
@@ -55,70 +61,35 @@ struct RunOptions {
   std::string results;  // --results FILE: one triage result line per new post ("-": stdout)
   bool crawl = false;   // `earshot crawl`: no rules, no cases
   std::string out;      // crawl --out FILE ("-": stdout)
+  bool serve = false;   // `earshot serve` / `run --serve`: the HTTP API and console as well
+  bool api_only = false;  // `serve --api-only`: no pipeline, only the data directory's queue
+  std::string listen;     // --listen host:port, over the config's serve.listen
 };
 
-// Shared between the main thread, the signal thread and the progress thread.
-struct RunControl {
-  std::atomic<bool> stop{false};
-  std::atomic<bool> finished{false};
-  std::mutex mutex;
-  std::condition_variable wake;
-
-  void RequestStop() {
-    {
-      std::scoped_lock lock(mutex);
-      stop = true;
-    }
-    wake.notify_all();
+void ReportReload(const triage::ReloadResult& result) {
+  if (result.ok) {
+    spdlog::info("rules reloaded ({}): generation {}, {} rules, {:.0f} ms; batches read from now on use them",
+                 result.trigger, result.generation, result.rules, result.compile_ms);
+    return;
   }
-  // Sleeps up to `duration`, returning early when stop is requested.
-  void SleepFor(std::chrono::milliseconds duration) {
-    std::unique_lock lock(mutex);
-    wake.wait_for(lock, duration, [this] { return stop.load() || finished.load(); });
-  }
-};
+  spdlog::error("rules reload ({}) failed; the running rules (generation {}) stay in force:", result.trigger,
+                result.generation);
+  std::istringstream lines(result.error);
+  for (std::string line; std::getline(lines, line);) spdlog::error("  {}", line);
+}
 
-// Waits for SIGINT/SIGTERM (blocked in every thread before any was started) and asks the run to
-// stop; SIGUSR1 is how the main thread wakes it to exit.
-class SignalWatcher {
+// SIGHUP reaches the reloader only while both exist.
+class ReloadBinding {
  public:
-  explicit SignalWatcher(RunControl& control) : control_(control) {
-    sigemptyset(&signals_);
-    sigaddset(&signals_, SIGINT);
-    sigaddset(&signals_, SIGTERM);
-    sigaddset(&signals_, SIGUSR1);
-    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
-    thread_ = std::thread([this] { Watch(); });
+  ReloadBinding(RunControl& control, triage::RuleReloader* reloader) : control_(control) {
+    if (reloader != nullptr) control_.SetReload([reloader] { reloader->RequestReload("SIGHUP"); });
   }
-  ~SignalWatcher() {
-    control_.finished = true;
-    pthread_kill(thread_.native_handle(), SIGUSR1);
-    thread_.join();
-  }
-  SignalWatcher(const SignalWatcher&) = delete;
-  SignalWatcher& operator=(const SignalWatcher&) = delete;
+  ~ReloadBinding() { control_.SetReload({}); }
+  ReloadBinding(const ReloadBinding&) = delete;
+  ReloadBinding& operator=(const ReloadBinding&) = delete;
 
  private:
-  void Watch() {
-    int received = 0;
-    while (sigwait(&signals_, &received) == 0) {
-      if (control_.finished) return;
-      if (received == SIGUSR1) continue;
-      if (control_.stop) {
-        // The second signal: the operator means it. Nothing committed is at risk.
-        static constexpr char kMessage[] = "\nearshot: stopping now\n";
-        [[maybe_unused]] ssize_t ignored = write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-        std::_Exit(130);
-      }
-      spdlog::info("{}: finishing the batches in flight, then exiting (signal again to exit now)",
-                   received == SIGINT ? "SIGINT" : "SIGTERM");
-      control_.RequestStop();
-    }
-  }
-
   RunControl& control_;
-  sigset_t signals_;
-  std::thread thread_;
 };
 
 class LogReporter : public triage::PipelineReporter {
@@ -242,6 +213,40 @@ class ProgressReporter {
   std::thread thread_;
 };
 
+// Gives the Redis publisher a last chance to deliver what the run committed: while the backlog
+// keeps shrinking, up to 60 s for a one-shot run (handing the cases off was its whole point) or 10 s
+// when a tailing run is stopped; as soon as 5 s pass without progress (Redis is down), it stops
+// waiting. Returns false when case updates are left in the outbox (safe there: the next run sends
+// them).
+bool FlushOutbox(store::RedisPublisher* publisher, const core::Config& config, bool once) {
+  if (publisher == nullptr) return true;
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + (once ? std::chrono::seconds(60) : std::chrono::seconds(10));
+  auto last_progress = Clock::now();
+  uint64_t smallest = UINT64_MAX;
+  core::Result<uint64_t> left = publisher->Flush(std::chrono::milliseconds(500));
+  while (left && *left > 0 && Clock::now() < deadline) {
+    if (*left < smallest) {
+      smallest = *left;
+      last_progress = Clock::now();
+    } else if (Clock::now() - last_progress > std::chrono::seconds(5)) {
+      break;
+    }
+    left = publisher->Flush(std::chrono::milliseconds(500));
+  }
+  const store::RedisPublisherStats stats = publisher->stats();
+  if (left && *left == 0) {
+    spdlog::info("redis: {} case updates published to {}:{{critical,high,medium,low}}", stats.published,
+                 config.queue.redis_stream);
+    return true;
+  }
+  spdlog::log(once ? spdlog::level::err : spdlog::level::warn,
+              "redis: {} case updates wait in the outbox in {} ({}); the next run delivers them",
+              left ? std::to_string(*left) : "some", config.data_dir.string(),
+              left ? stats.last_error : left.error().message());
+  return false;
+}
+
 int RunRun(const RunOptions& options) {
   RunControl control;
   // Before any other thread exists, so every thread inherits the blocked mask.
@@ -249,9 +254,9 @@ int RunRun(const RunOptions& options) {
 
   std::optional<core::Config> config = LoadConfigOrReport(options.config, /*with_secrets=*/true);
   if (!config) return kExitBadInput;
-  if (config->queue.kind == core::QueueConfig::Kind::kRedis && !options.crawl) {
-    spdlog::error("{}: queue.kind redis is not built yet (issue 6); use kind: lmdb", config->file.string());
-    return kExitBadInput;
+  if (options.serve && (options.api_only || config->sources.empty())) {
+    if (!options.api_only) spdlog::info("{}: no sources configured: serving the queue only", config->file.string());
+    return RunApiOnly(*config, options.listen, control);
   }
   if (config->sources.empty()) {
     spdlog::error("{}: no sources configured: nothing to run", config->file.string());
@@ -269,13 +274,32 @@ int RunRun(const RunOptions& options) {
   if (!run_lock) return kExitFailure;
 
   std::shared_ptr<const matchers::Database> database;
+  RuleOptions rule_options;
+  for (const auto& path : config->rules) rule_options.paths.push_back(path.string());
+  rule_options.cache_dir = options.cache_dir;
+  rule_options.no_cache = options.no_cache;
   if (!options.crawl) {
-    RuleOptions rule_options;
-    for (const auto& path : config->rules) rule_options.paths.push_back(path.string());
-    rule_options.cache_dir = options.cache_dir;
-    rule_options.no_cache = options.no_cache;
     database = LoadDatabase(rule_options);
     if (!database) return kExitBadInput;
+  }
+
+  // queue.kind redis: batches append their cases to the outbox, this drains it to the streams.
+  std::unique_ptr<store::RedisPublisher> publisher;
+  if (config->queue.kind == core::QueueConfig::Kind::kRedis && !options.crawl) {
+    store::RedisOptions redis;
+    redis.url = config->queue.redis_url;
+    redis.password = config->queue.redis_password;
+    redis.stream_prefix = config->queue.redis_stream;
+    redis.group = config->queue.redis_group;
+    redis.max_stream_length = config->queue.redis_max_length;
+    redis.warn = [](std::string_view message) { spdlog::warn("{}", message); };
+    redis.info = [](std::string_view message) { spdlog::info("{}", message); };
+    core::Result<std::unique_ptr<store::RedisPublisher>> started = store::RedisPublisher::Start(*store, redis);
+    if (!started) {
+      spdlog::error("{}: {}", config->file.string(), started.error().message());
+      return started.error().IsInvalidArgument() ? kExitBadInput : kExitFailure;
+    }
+    publisher = std::move(*started);
   }
 
   // One fetcher for every network source, declared before them so it outlives them.
@@ -330,6 +354,10 @@ int RunRun(const RunOptions& options) {
   pipeline_options.batch_size = config->batch_size;
   pipeline_options.case_window_ms = std::chrono::duration_cast<std::chrono::milliseconds>(config->case_window).count();
   pipeline_options.crawl_only = options.crawl;
+  if (publisher) {
+    pipeline_options.outbox = true;
+    pipeline_options.on_outbox = [&publisher] { publisher->Notify(); };
+  }
   std::unique_ptr<std::FILE, FileCloser> out_file;
   std::FILE* out = nullptr;
   if (options.crawl) {
@@ -362,6 +390,32 @@ int RunRun(const RunOptions& options) {
                                                      : static_cast<triage::PipelineReporter&>(run_reporter);
   triage::Pipeline pipeline(*store, database, std::move(sources), pipeline_options, reporter);
 
+  // A tailing run picks up rule edits (file change, SIGHUP, POST /rules/reload) without a restart.
+  std::unique_ptr<triage::RuleReloader> reloader;
+  if (!options.crawl && !options.once) {
+    reloader = std::make_unique<triage::RuleReloader>(
+        [rule_options] { return CompileRules(rule_options); },
+        [&pipeline](std::shared_ptr<const matchers::Database> next) { return pipeline.SwapDatabase(std::move(next)); },
+        ReportReload, config->rules, std::chrono::seconds(1), pipeline.rules_generation(),
+        database->rules().rules.size());
+  }
+  ReloadBinding reload_binding(control, reloader.get());
+
+  std::unique_ptr<serve::HttpServer> server;
+  if (options.serve) {
+    serve::ServeContext context;
+    context.store = store.get();
+    context.pipeline = &pipeline;
+    context.fetcher = fetcher.get();
+    context.reloader = reloader.get();
+    context.publisher = publisher.get();
+    context.redis_queue = config->queue.kind == core::QueueConfig::Kind::kRedis;
+    context.redis_stream = config->queue.redis_stream;
+    context.started_ms = core::NowMillis();
+    server = StartHttpServer(*config, options.listen, context);
+    if (!server) return kExitFailure;
+  }
+
   const auto start = std::chrono::steady_clock::now();
   core::Status failure;
   {
@@ -382,6 +436,7 @@ int RunRun(const RunOptions& options) {
                   std::strerror(errno));
     return kExitFailure;
   }
+  const bool outbox_drained = FlushOutbox(publisher.get(), *config, options.once);
   if (!failure.ok()) {
     spdlog::error("{}", failure.message());
     spdlog::error("stopped; everything committed before this error is safe. Committed: {}",
@@ -407,7 +462,7 @@ int RunRun(const RunOptions& options) {
     spdlog::error("{} source read(s) failed (see above); what was read is committed", stats.source_errors.load());
     return kExitFailure;
   }
-  return kExitOk;
+  return outbox_drained || !options.once ? kExitOk : kExitFailure;
 }
 
 }  // namespace
@@ -423,6 +478,25 @@ Runner RegisterRun(CLI::App& app) {
   command->add_flag("--no-cache", options->no_cache, "Always compile the rules; never use the cache");
   command->add_option("--results", options->results,
                       "Also append each new post's triage result, with its case_id, to FILE (- for stdout)");
+  command->add_flag("--serve", options->serve, "Also serve the HTTP API and operator console (see `earshot serve`)");
+  command->add_option("--listen", options->listen, "With --serve: host:port (default: the config's serve.listen)");
+  return [options, command] { return command->parsed() ? RunRun(*options) : -1; };
+}
+
+Runner RegisterServe(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  options->serve = true;
+  CLI::App* command = app.add_subcommand(
+      "serve", "Run the engine with its HTTP API and operator console (cases, health, metrics, reload)");
+  command->add_option("--config", options->config, "Configuration file (DESIGN.md §3.5)")->required();
+  command->add_option("--listen", options->listen, "host:port to listen on (default: the config's serve.listen, "
+                                                   "else 127.0.0.1:8080)");
+  command->add_flag("--api-only", options->api_only,
+                    "Serve the data directory's queue only, beside a separately running `earshot run`");
+  command->add_option("--threads", options->threads, "Worker threads (default: the config's, else all cores)");
+  command->add_option("--cache-dir", options->cache_dir,
+                      "Where compiled rule databases are cached (default: ~/.cache/earshot/hs)");
+  command->add_flag("--no-cache", options->no_cache, "Always compile the rules; never use the cache");
   return [options, command] { return command->parsed() ? RunRun(*options) : -1; };
 }
 
