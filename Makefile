@@ -6,7 +6,7 @@ BUILD_TYPE ?= RelWithDebInfo
 WERROR     ?= $(if $(CI),ON,OFF)
 CMAKE_ARGS ?=
 
-.PHONY: run test build deps bench fuzz check clean
+.PHONY: run serve test build deps bench fuzz check clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -22,6 +22,11 @@ build: deps
 # Running it again adds nothing: every post is seen and every cursor has moved.
 run: build
 	@bash scripts/run-demo.sh $(BUILD)
+
+# The same sources polled by `earshot serve`: the HTTP API and operator console on
+# http://127.0.0.1:8080/ until Ctrl-C.
+serve: build
+	@bash scripts/run-demo.sh $(BUILD) serve
 
 test: build
 	@bash scripts/check-layout.sh

@@ -2,8 +2,11 @@
 # `make run`: the whole crawl → triage → queue path on a machine without internet. Starts the replay
 # server (recorded API responses, tests/replay) on loopback, runs one `earshot run --once` over the
 # example config's sources, stops the server, and lists the open cases, most urgent first.
+# `make serve` (second argument "serve"): the same sources, polled by `earshot serve` with its HTTP
+# API and operator console on http://127.0.0.1:8080/ until Ctrl-C.
 set -euo pipefail
 build=${1:-build}
+mode=${2:-run}
 port=18731
 cd "$(dirname "$0")/.."
 
@@ -24,5 +27,10 @@ grep -q '^listening' "$log" || { echo "run-demo: the replay server did not come 
 
 # The replay server's Bluesky accepts this app password; a live run would export the real one.
 export EARSHOT_BSKY_APP_PASSWORD=${EARSHOT_BSKY_APP_PASSWORD:-replay-app-password}
+if [[ $mode == serve ]]; then
+  echo "serve-demo: open http://127.0.0.1:8080/ (Ctrl-C to stop)" >&2
+  "$build/cli/earshot" serve --config examples/earshot.yaml
+  exit 0
+fi
 "$build/cli/earshot" run --config examples/earshot.yaml --once
 "$build/cli/earshot" cases list --config examples/earshot.yaml

@@ -336,6 +336,15 @@ HandlerResponse HttpServer::Impl::OnError(const Request& req, Response& res) con
         SendError(res, 413, "request body over the limit of " + std::to_string(options.max_body_bytes) + " bytes");
         break;
       case 414: SendError(res, 414, "request URI over the limit"); break;
+      case 400:
+        // cpp-httplib refuses a POST that says nothing of its body's length before any handler
+        // runs; `curl -X POST URL` sends exactly that, so say how to send an empty body.
+        if (req.method == "POST" && !req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+          SendError(res, 400, "a POST needs a Content-Length header, even with no body (curl: -d '')");
+        } else {
+          SendError(res, 400, "bad request");
+        }
+        break;
       case 500: SendError(res, 500, "internal error"); break;
       default: SendError(res, res.status, "HTTP " + std::to_string(res.status)); break;
     }

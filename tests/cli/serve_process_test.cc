@@ -2,9 +2,13 @@
 // POST /rules/reload, SIGHUP and a file change, with a broken file reported and the running rules
 // kept; the token rule for listening beyond loopback; the api-only server beside a finished run.
 // (The Redis hand-off through outages is in redis_process_test.cc.)
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <regex>
@@ -118,6 +122,37 @@ TEST_F(ServeProcessTest, ListeningBeyondLoopbackNeedsATokenAndTheTokenGuardsEver
   EXPECT_EQ(client.Get("/cases", right)->status, 200);
   EXPECT_EQ(client.Get("/metrics", right)->status, 200);
   EXPECT_EQ(Slurp(serve.err).find("s3cret"), std::string::npos) << "the token is never logged";
+}
+
+// Sends `request` as is over a fresh loopback connection and returns everything the server sent
+// back: what `curl -X POST URL` sends cannot be made with httplib's client, which always adds a
+// Content-Length.
+std::string RawExchange(int port, const std::string& request) {
+  UniqueFd socket(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(socket.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) return "";
+  if (::send(socket.get(), request.data(), request.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(request.size())) {
+    return "";
+  }
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = ::recv(socket.get(), buffer, sizeof buffer, 0)) > 0;) response.append(buffer, static_cast<size_t>(n));
+  return response;
+}
+
+TEST_F(ServeProcessTest, ABodylessPostIsToldHowToSendAnEmptyBody) {
+  const fs::path config = WriteServeConfig();
+  Process serve = Start({"serve", "--config", config.string(), "--listen", "127.0.0.1:0", "--cache-dir", CacheDir()});
+  const int port = WaitForPort(serve);
+  ASSERT_GT(port, 0) << Slurp(serve.err);
+  const std::string response =
+      RawExchange(port, "POST /rules/reload HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  EXPECT_NE(response.find("HTTP/1.1 400"), std::string::npos) << response;
+  EXPECT_NE(response.find("a POST needs a Content-Length header, even with no body (curl: -d '')"), std::string::npos)
+      << response;
 }
 
 TEST_F(ServeProcessTest, ApiOnlyServesTheQueueOfASeparateRun) {
