@@ -42,14 +42,22 @@ bool IsSkippedDirectory(const fs::path& path) {
   return name == "testdata" || (!name.empty() && name[0] == '.');
 }
 
-// The files `path` stands for: itself, or every *.yaml/*.yml below it sorted by path so the load
-// order (and so the compiled database and its cache key) does not depend on directory order.
 std::vector<fs::path> ExpandPath(const fs::path& path, LoadOutcome& outcome) {
+  std::string problem;
+  std::vector<fs::path> files = ListRuleFiles(path, problem);
+  if (!problem.empty()) Report(outcome, path.string(), std::move(problem));
+  return files;
+}
+
+}  // namespace
+
+std::vector<fs::path> ListRuleFiles(const fs::path& path, std::string& problem) {
+  problem.clear();
   std::error_code error;
   const fs::file_status status = fs::status(path, error);
   if (error || !fs::exists(status)) {
     const bool missing = !error || error == std::errc::no_such_file_or_directory;
-    Report(outcome, path.string(), missing ? "no such file or directory" : error.message());
+    problem = missing ? "no such file or directory" : error.message();
     return {};
   }
   if (!fs::is_directory(status)) return {path};
@@ -64,10 +72,12 @@ std::vector<fs::path> ExpandPath(const fs::path& path, LoadOutcome& outcome) {
     }
     if (it->is_regular_file(type_error) && IsRuleFile(it->path())) files.push_back(it->path());
   }
-  if (error) Report(outcome, path.string(), "cannot list directory: " + error.message());
+  if (error) problem = "cannot list directory: " + error.message();
   std::sort(files.begin(), files.end());
   return files;
 }
+
+namespace {
 
 void LoadFile(const fs::path& path, LoadOutcome& outcome) {
   std::ifstream in(path, std::ios::binary);

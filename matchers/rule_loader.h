@@ -16,6 +16,7 @@
 #define EARSHOT_MATCHERS_RULE_LOADER_H_
 
 #include <filesystem>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -31,6 +32,13 @@ struct LoadOutcome {
 
 // Loads every rule file under `paths`. A path that does not exist is a diagnostic.
 LoadOutcome LoadRules(const std::vector<std::filesystem::path>& paths);
+
+// The rule files one path stands for, as LoadRules reads them: the path itself when it is not a
+// folder, else every *.yaml/*.yml below it (skipping `testdata` and dot-folders), sorted by path so
+// the load order — and so the compiled database and its cache key — does not depend on directory
+// order. `problem` is set ("no such file or directory", "cannot list directory: …") when the path
+// cannot be read whole; the files listed before the failure are still returned.
+std::vector<std::filesystem::path> ListRuleFiles(const std::filesystem::path& path, std::string& problem);
 
 // Loads rules from YAML text as if it were the file `file_name` (for tests, fuzzing and stdin).
 // Appends to `outcome`, so several texts can be combined; call FinishLoading after the last one

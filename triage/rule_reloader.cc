@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/time.h"
+#include "matchers/rule_loader.h"
 
 namespace earshot::triage {
 namespace {
@@ -33,18 +34,6 @@ struct FileStamp {
 };
 using Fingerprint = std::vector<FileStamp>;
 
-// Mirrors matchers/rule_loader.cc's walk (*.yaml/*.yml, recursively, skipping `testdata` and
-// dot-folders below a named folder), so editing a file the loader ignores reloads nothing.
-bool IsRuleFile(const fs::path& path) {
-  const std::string extension = path.extension().string();
-  return extension == ".yaml" || extension == ".yml";
-}
-
-bool IsSkippedDirectory(const fs::path& path) {
-  const std::string name = path.filename().string();
-  return name == "testdata" || (!name.empty() && name[0] == '.');
-}
-
 void Stamp(const fs::path& file, Fingerprint& out) {
   FileStamp stamp;
   stamp.path = file.string();
@@ -63,29 +52,14 @@ void Stamp(const fs::path& file, Fingerprint& out) {
   out.push_back(std::move(stamp));
 }
 
+// The files the loader would read (matchers::ListRuleFiles), so editing a file it ignores reloads
+// nothing; a path that cannot be read is part of the fingerprint too.
 Fingerprint TakeFingerprint(const std::vector<fs::path>& watched) {
   Fingerprint fingerprint;
+  std::string problem;
   for (const fs::path& path : watched) {
-    std::error_code error;
-    const fs::file_status status = fs::status(path, error);
-    if (error || !fs::exists(status)) {
-      fingerprint.push_back(FileStamp{path.string(), 0, 0, error ? error.message() : "missing"});
-      continue;
-    }
-    if (!fs::is_directory(status)) {
-      Stamp(path, fingerprint);
-      continue;
-    }
-    fs::recursive_directory_iterator it(path, error);
-    for (; !error && it != fs::recursive_directory_iterator(); it.increment(error)) {
-      std::error_code type_error;
-      if (it->is_directory(type_error)) {
-        if (IsSkippedDirectory(it->path())) it.disable_recursion_pending();
-        continue;
-      }
-      if (it->is_regular_file(type_error) && IsRuleFile(it->path())) Stamp(it->path(), fingerprint);
-    }
-    if (error) fingerprint.push_back(FileStamp{path.string(), 0, 0, "cannot list: " + error.message()});
+    for (const fs::path& file : matchers::ListRuleFiles(path, problem)) Stamp(file, fingerprint);
+    if (!problem.empty()) fingerprint.push_back(FileStamp{path.string(), 0, 0, problem});
   }
   std::sort(fingerprint.begin(), fingerprint.end());
   return fingerprint;
