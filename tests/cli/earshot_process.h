@@ -34,27 +34,23 @@ class EarshotProcessTest : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
-  const fs::path& dir() const { return dir_; }
 
-  fs::path Write(const std::string& name, const std::string& content) {
+  // `name` is relative to the test's directory (an absolute path stays as it is).
+  fs::path Write(const fs::path& name, const std::string& content) {
     const fs::path path = dir_ / name;
     fs::create_directories(path.parent_path());
-    // Written aside and renamed, as editors do: a reader never sees half a file.
-    const fs::path temporary = path.string() + ".tmp";
-    std::ofstream(temporary, std::ios::binary) << content;
-    fs::rename(temporary, path);
+    std::ofstream(path, std::ios::binary) << content;
     return path;
   }
-  void Append(const std::string& name, const std::string& content) {
+  void Append(const fs::path& name, const std::string& content) {
     std::ofstream(dir_ / name, std::ios::binary | std::ios::app) << content;
   }
 
   static std::string CacheDir() { return std::string(EARSHOT_TEST_CACHE_DIR) + "/earshot/hs"; }
 
   // Starts `earshot ARGS`; its stdout and stderr go to fresh files in the test's directory.
-  Process Start(const std::vector<std::string>& args) {
+  Process Start(const std::vector<std::string>& args, SpawnOptions options = {}) {
     const std::string stem = "proc" + std::to_string(++processes_);
-    SpawnOptions options;
     options.stdout_path = dir_ / (stem + ".out");
     options.stderr_path = dir_ / (stem + ".err");
     std::vector<std::string> argv = {EARSHOT_BINARY};
@@ -79,8 +75,8 @@ class EarshotProcessTest : public ::testing::Test {
     return outcome;
   }
 
-  Outcome Earshot(const std::vector<std::string>& args) {
-    Process process = Start(args);
+  Outcome Earshot(const std::vector<std::string>& args, SpawnOptions options = {}) {
+    Process process = Start(args, std::move(options));
     return Finish(process);
   }
 
@@ -125,8 +121,9 @@ class EarshotProcessTest : public ::testing::Test {
     return -1;
   }
 
- private:
   fs::path dir_;
+
+ private:
   int processes_ = 0;
 };
 

@@ -17,6 +17,7 @@
 
 #include "tests/cli/case_views.h"
 #include "tests/cli/child_process.h"
+#include "tests/cli/earshot_process.h"
 #include "tests/cli/run_corpus.h"
 
 namespace {
@@ -24,29 +25,12 @@ namespace {
 using namespace earshot::test_support;  // NOLINT: test support, in a .cc
 namespace fs = std::filesystem;
 
-class RunProcessTest : public ::testing::Test {
+class RunProcessTest : public EarshotProcessTest {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("earshot_proc_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    EarshotProcessTest::SetUp();
     Write("rules/complaints.yaml", kComplaintRules);
     Write("rules/brands.yaml", kBrandRules);
-  }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
-  fs::path Write(const std::string& name, const std::string& content) {
-    const fs::path path = dir_ / name;
-    fs::create_directories(path.parent_path());
-    std::ofstream(path, std::ios::binary) << content;
-    return path;
-  }
-  void Append(const fs::path& path, const std::string& content) {
-    std::ofstream(path, std::ios::binary | std::ios::app) << content;
   }
 
   // Writes NAME, a config whose relative paths resolve inside the test's directory: DATA_DIR, the
@@ -75,48 +59,12 @@ class RunProcessTest : public ::testing::Test {
     return args;
   }
 
-  // Starts `earshot ARGS`; its stdout and stderr go to fresh files in the test's directory.
-  Process Start(const std::vector<std::string>& args, SpawnOptions options = {}) {
-    const std::string stem = "proc" + std::to_string(++processes_);
-    options.stdout_path = dir_ / (stem + ".out");
-    options.stderr_path = dir_ / (stem + ".err");
-    std::vector<std::string> argv = {EARSHOT_BINARY};
-    argv.insert(argv.end(), args.begin(), args.end());
-    Process process{Child::Spawn(argv, options), options.stdout_path, options.stderr_path, Clock::now()};
-    return process;
-  }
-
-  // Waits for `process` (killing it after `timeout`, which fails the test) and collects its output.
-  static Outcome Finish(Process& process, Clock::duration timeout = kProcessTimeout) {
-    std::optional<int> status = process.child.WaitFor(timeout);
-    if (!status) {
-      ADD_FAILURE() << "pid " << process.child.pid() << " still running after the timeout; killed";
-      process.child.Signal(SIGKILL);
-      status = process.child.WaitFor(std::chrono::seconds(10));
-    }
-    Outcome outcome;
-    outcome.seconds = SecondsSince(process.started);
-    if (status && WIFEXITED(*status)) outcome.exit_code = WEXITSTATUS(*status);
-    if (status && WIFSIGNALED(*status)) outcome.signal = WTERMSIG(*status);
-    outcome.out = Slurp(process.out);
-    outcome.err = Slurp(process.err);
-    return outcome;
-  }
-
-  Outcome Earshot(const std::vector<std::string>& args, SpawnOptions options = {}) {
-    Process process = Start(args, std::move(options));
-    return Finish(process);
-  }
-
   // `cases list --state all`, parsed; the run must succeed.
   std::vector<CaseView> ListAll(const fs::path& config) {
     Outcome list = Earshot(CasesArgs("list", config, {"--state", "all"}));
     EXPECT_EQ(list.exit_code, 0) << list.err;
     return ParseCases(list.out);
   }
-
-  fs::path dir_;
-  int processes_ = 0;
 };
 
 // Crash anywhere: a run SIGKILLed at random moments and restarted resumes from the last committed
