@@ -10,8 +10,9 @@
 //   GET  /api/sources  /api/stats  /api/rules   JSON for the console
 //   GET  /  /console.js  /console.css  the operator console (serve/console/, compiled in)
 //
-// Errors are JSON {"error":"…"} with 400 (bad parameter), 401 (token), 404 (no such case or path),
-// 409 (the transition does not apply, or pull with queue.kind redis), 413/414 (body or URI too
+// Errors are JSON {"error":"…"} with 400 (bad parameter), 401 (token), 403 (another site's POST,
+// or a non-loopback Host without a token: DNS rebinding), 404 (no such case or path), 409 (the
+// transition does not apply, or pull/ack/nack with queue.kind redis), 413/414 (body or URI too
 // long), 422 (the new rules do not compile; the running rules stay), 503 (no pipeline: api-only).
 //
 // Access: when a token is configured every endpoint but /healthz and the console's static files
