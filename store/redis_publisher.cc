@@ -604,7 +604,9 @@ void RedisPublisher::Impl::OnRedisFailure(const core::Status& error) {
   outage.warned = true;
   outage.last_warning = now;
   Warn("redis " + endpoint.display + ": " + message + "; " +
-       (depth ? Plural(*depth) + " in the outbox" : "the outbox depth is unknown (" + depth.error().message() + ")") +
+       (!depth        ? "the outbox depth is unknown (" + depth.error().message() + ")"
+        : *depth == 0 ? std::string("new case updates will wait in the outbox")
+                      : Plural(*depth) + " in the outbox") +
        "; retrying");
 }
 
