@@ -15,7 +15,6 @@
 #include <future>
 #include <map>
 #include <optional>
-#include <random>
 #include <set>
 #include <string>
 #include <string_view>
@@ -28,6 +27,7 @@
 #include "store/case_record.h"
 #include "store/outbox.h"
 #include "store/store.h"
+#include "tests/store/temp_dir.h"
 #include "tests/triage/test_rules.h"
 
 namespace earshot::triage {
@@ -72,22 +72,7 @@ complaints:
 
 constexpr const char* kZorblaxRule = "gripe.zorblax";
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device seed;
-    path_ = std::filesystem::temp_directory_path() / ("earshot-reload-" + std::to_string(seed()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using store::TempDir;  // a fresh directory per test, removed with it
 
 std::string PostLine(const std::string& id, const std::string& author, const std::string& text) {
   return R"({"source":"mastodon","id":")" + id + R"(","author":")" + author + R"(","text":")" + text +

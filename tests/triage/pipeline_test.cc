@@ -8,7 +8,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <random>
 #include <set>
 #include <string>
 #include <vector>
@@ -18,6 +17,7 @@
 #include "crawler/source.h"
 #include "store/queue.h"
 #include "store/store.h"
+#include "tests/store/temp_dir.h"
 #include "tests/triage/test_rules.h"
 #include "triage/scorer.h"
 
@@ -51,22 +51,7 @@ signals:
     patterns: ['\b\d+ (minutes|hours|days)\b']
 )yaml";
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device seed;
-    path_ = std::filesystem::temp_directory_path() / ("earshot-pipeline-" + std::to_string(seed()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using store::TempDir;  // a fresh directory per test, removed with it
 
 class RecordingReporter : public PipelineReporter {
  public:

@@ -14,13 +14,13 @@
 #include <iterator>
 #include <mutex>
 #include <new>
-#include <random>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "matchers/database.h"
 #include "matchers/rule_loader.h"
+#include "tests/store/temp_dir.h"
 #include "tests/triage/test_rules.h"
 
 namespace earshot::triage {
@@ -28,22 +28,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class TempDir {
- public:
-  TempDir() {
-    std::random_device seed;
-    path_ = std::filesystem::temp_directory_path() / ("earshot-reloader-" + std::to_string(seed()));
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
+using store::TempDir;  // a fresh directory per test, removed with it
 
 void WriteFile(const std::filesystem::path& path, const std::string& text) {
   std::filesystem::create_directories(path.parent_path());
