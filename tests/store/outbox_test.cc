@@ -48,17 +48,6 @@ std::vector<OutboxEntry> Peek(Store& store, size_t max) {
   return entries;
 }
 
-uint64_t Depth(Store& store) {
-  uint64_t depth = 0;
-  EXPECT_TRUE(IsOk(store.Read([&](Txn& txn) -> core::Status {
-    core::Result<uint64_t> count = OutboxDepth(txn);
-    if (!count) return count.error();
-    depth = *count;
-    return core::Status::Ok();
-  })));
-  return depth;
-}
-
 core::Status Remove(Store& store, std::vector<uint64_t> sequences) {
   return store.Write([&](Txn& txn) { return RemoveFromOutbox(txn, sequences); });
 }
@@ -80,7 +69,7 @@ TEST(Outbox, EmptyOutboxHasNothingToPeekAndDepthZero) {
   std::unique_ptr<Store> store = OpenStore(temp.path());
   ASSERT_NE(store, nullptr);
   EXPECT_TRUE(Peek(*store, 10).empty());
-  EXPECT_EQ(Depth(*store), 0u);
+  EXPECT_EQ(OutboxDepthOf(*store), 0u);
 }
 
 TEST(Outbox, EntriesComeBackOldestFirstWithTheirCaseAndVersion) {
@@ -99,7 +88,7 @@ TEST(Outbox, EntriesComeBackOldestFirstWithTheirCaseAndVersion) {
   EXPECT_EQ(entries[1].version, 2u);
   EXPECT_EQ(entries[2].case_number, 7u);
   EXPECT_EQ(entries[2].version, 4000000000u);  // all 32 bits survive
-  EXPECT_EQ(Depth(*store), 3u);
+  EXPECT_EQ(OutboxDepthOf(*store), 3u);
 }
 
 TEST(Outbox, StoredBytesFollowTheDocumentedLayout) {
@@ -160,7 +149,7 @@ TEST(Outbox, RemoveDeletesOnlyTheGivenEntriesAndIgnoresAbsentOnes) {
   // Already gone (another drainer got there first) and never existed: not errors.
   ASSERT_TRUE(IsOk(Remove(*store, {1, 3, 99})));
   EXPECT_THAT(Sequences(Peek(*store, 10)), ElementsAre(2, 4));
-  EXPECT_EQ(Depth(*store), 2u);
+  EXPECT_EQ(OutboxDepthOf(*store), 2u);
 }
 
 TEST(Outbox, SequencesAreNeverReusedAfterTheOutboxEmptiesOrTheStoreReopens) {
@@ -170,7 +159,7 @@ TEST(Outbox, SequencesAreNeverReusedAfterTheOutboxEmptiesOrTheStoreReopens) {
     ASSERT_NE(store, nullptr);
     ASSERT_TRUE(IsOk(Append(*store, {Case(1, 1), Case(2, 1)})));
     ASSERT_TRUE(IsOk(Remove(*store, {1, 2})));
-    EXPECT_EQ(Depth(*store), 0u);
+    EXPECT_EQ(OutboxDepthOf(*store), 0u);
     ASSERT_TRUE(IsOk(Append(*store, {Case(3, 1)})));
   }
   std::unique_ptr<Store> store = OpenStore(temp.path());
@@ -192,7 +181,7 @@ TEST(Outbox, EntriesOfAFailedBatchAreNotWritten) {
     return core::Status::IOError("batch failed");
   });
   EXPECT_TRUE(status.IsIOError());
-  EXPECT_EQ(Depth(*store), 0u);
+  EXPECT_EQ(OutboxDepthOf(*store), 0u);
   // Nor was the counter advanced: the next entry is sequence 1.
   ASSERT_TRUE(IsOk(Append(*store, {Case(2, 1)})));
   EXPECT_THAT(Sequences(Peek(*store, 10)), ElementsAre(1));
@@ -269,7 +258,7 @@ TEST(Outbox, IsAKeySpaceOfItsOwn) {
     return core::Status::Ok();
   })));
   EXPECT_TRUE(case_still_there);
-  EXPECT_EQ(Depth(*store), 0u);
+  EXPECT_EQ(OutboxDepthOf(*store), 0u);
 }
 
 TEST(Outbox, EntriesSurviveReopen) {
@@ -342,7 +331,7 @@ TEST(Outbox, DataDirectoryFromBeforeTheOutboxOpensAndGainsTheTable) {
       return core::Status::Ok();
     })));
     EXPECT_EQ(cursor, "cursor-bytes");
-    EXPECT_EQ(Depth(*store), 0u);
+    EXPECT_EQ(OutboxDepthOf(*store), 0u);
     ASSERT_TRUE(IsOk(Append(*store, {Case(9, 1)})));
   }
   EXPECT_TRUE(HasOutboxTable(dir));

@@ -87,17 +87,6 @@ void Commit(Store& store, const std::vector<CaseRecord>& records) {
   })));
 }
 
-uint64_t Depth(Store& store) {
-  uint64_t depth = 0;
-  EXPECT_TRUE(IsOk(store.Read([&](Txn& txn) -> core::Status {
-    core::Result<uint64_t> count = OutboxDepth(txn);
-    if (!count) return count.error();
-    depth = *count;
-    return core::Status::Ok();
-  })));
-  return depth;
-}
-
 // Messages handed to RedisOptions::warn / info, from the publisher's thread.
 class Messages {
  public:
@@ -223,7 +212,7 @@ TEST(RedisPublisher, PublishesEachCaseToItsSeverityStreamWithAllFields) {
   core::Result<uint64_t> left = publisher->Flush(milliseconds(10000));
   ASSERT_TRUE(left.has_value()) << left.error().ToString();
   EXPECT_EQ(*left, 0u);
-  EXPECT_EQ(Depth(*store), 0u);
+  EXPECT_EQ(OutboxDepthOf(*store), 0u);
 
   RedisConnection connection = redis.Connect();
   ASSERT_NE(connection, nullptr);
@@ -324,7 +313,7 @@ TEST(RedisPublisher, CaseUpdatedTwiceBeforeADrainIsSentOnceAtItsLatestVersion) {
   record.version = 3;
   record.urgency = 61;
   Commit(*store, {record});
-  ASSERT_EQ(Depth(*store), 4u);
+  ASSERT_EQ(OutboxDepthOf(*store), 4u);
 
   std::unique_ptr<RedisPublisher> publisher = StartPublisher(*store, Options(redis));
   ASSERT_NE(publisher, nullptr);
@@ -439,7 +428,7 @@ TEST(RedisPublisher, RedisDownAtStartWarnsOnceKeepsTheBacklogAndDrainsWhenItCome
   const std::vector<std::string> warned = warnings.Get();
   ASSERT_EQ(warned.size(), 1u) << warnings.Joined();
   EXPECT_EQ(warned[0], "redis " + redis.url() + ": Connection refused; 3 case updates wait in the outbox; retrying");
-  EXPECT_EQ(Depth(*store), 3u);
+  EXPECT_EQ(OutboxDepthOf(*store), 3u);
 
   ASSERT_TRUE(redis.Start());
   left = publisher->Flush(milliseconds(10000));
@@ -479,7 +468,7 @@ TEST(RedisPublisher, RedisKilledMidDrainLosesNothingAndDuplicatesAtMostOneBatch)
     records.push_back(std::move(record));
   }
   Commit(*store, records);
-  ASSERT_EQ(Depth(*store), kCases);
+  ASSERT_EQ(OutboxDepthOf(*store), kCases);
 
   Messages warnings, infos;
   RedisOptions options = Options(redis, &warnings, &infos);
@@ -488,7 +477,7 @@ TEST(RedisPublisher, RedisKilledMidDrainLosesNothingAndDuplicatesAtMostOneBatch)
   ASSERT_NE(publisher, nullptr);
   ASSERT_TRUE(WaitUntil([&] { return publisher->stats().published >= kCases / 5; }, milliseconds(20000)));
   redis.Kill();
-  const uint64_t waiting = Depth(*store);
+  const uint64_t waiting = OutboxDepthOf(*store);
   ASSERT_GT(waiting, 0u) << "the drain finished before the kill; the test did not test anything";
   ASSERT_TRUE(WaitUntil([&] { return publisher->stats().failures >= 1; }, milliseconds(10000)));
   ASSERT_FALSE(warnings.Get().empty());
@@ -592,7 +581,7 @@ TEST(RedisPublisher, WrongPasswordIsReportedWithoutRevealingIt) {
                                          Not(HasSubstr(variant.secret))));
     EXPECT_EQ(stats.published, 0u);
   }
-  EXPECT_EQ(Depth(*store), 1u);
+  EXPECT_EQ(OutboxDepthOf(*store), 1u);
 }
 
 TEST(RedisPublisher, PasswordFromOptionsWinsOverTheUrl) {
@@ -771,7 +760,7 @@ TEST(RedisPublisher, DestructorReturnsPromptlyWhileRedisIsDown) {
   const auto start = Clock::now();
   publisher.reset();
   EXPECT_LT(Clock::now() - start, milliseconds(500));
-  EXPECT_EQ(Depth(*store), 1u);  // what was not sent stays for the next run
+  EXPECT_EQ(OutboxDepthOf(*store), 1u);  // what was not sent stays for the next run
 }
 
 TEST(RedisPublisher, DestructorReturnsPromptlyWhileRedisHangs) {
@@ -793,7 +782,7 @@ TEST(RedisPublisher, DestructorReturnsPromptlyWhileRedisHangs) {
   publisher.reset();
   EXPECT_LT(Clock::now() - start, milliseconds(2000));
   redis.Resume();
-  EXPECT_EQ(Depth(*store), 1u);
+  EXPECT_EQ(OutboxDepthOf(*store), 1u);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// Helpers shared by the store tests: a per-test temporary directory, and opening a Store in it.
+// Helpers shared by the store tests: a per-test temporary directory, opening a Store in it, and
+// the outbox's depth.
 //
 // Every test gets its own directory (pid + test name + a counter), so tests running in parallel
 // (ctest -j starts one process per test) never share one, and no LMDB environment is opened twice
@@ -17,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "core/status.h"
+#include "store/outbox.h"
 #include "store/store.h"
 
 namespace earshot::store {
@@ -65,6 +67,18 @@ inline std::unique_ptr<Store> OpenStore(const std::filesystem::path& dir, const 
   EXPECT_TRUE(store.has_value()) << store.error().ToString();
   if (!store) return nullptr;
   return std::move(store).value();
+}
+
+// How many entries wait in the store's outbox (store/outbox.h); a failed read fails the test.
+inline uint64_t OutboxDepthOf(Store& store) {
+  uint64_t depth = 0;
+  EXPECT_TRUE(IsOk(store.Read([&](Txn& txn) -> core::Status {
+    core::Result<uint64_t> count = OutboxDepth(txn);
+    if (!count) return count.error();
+    depth = *count;
+    return core::Status::Ok();
+  })));
+  return depth;
 }
 
 }  // namespace earshot::store
