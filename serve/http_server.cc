@@ -277,7 +277,10 @@ void HttpServer::Impl::Routes() {
       }
       res.set_content(std::string(asset.bytes), std::string(ContentTypeOf(asset.name)));
     });
-    server.Get(ExactPattern("/" + std::string(asset.name)), serve_asset);
+    // Appended rather than `"/" + std::string(...)`: g++ 12 -O3 warns -Wrestrict on that form.
+    std::string path = "/";
+    path += asset.name;
+    server.Get(ExactPattern(path), serve_asset);
     if (asset.name == "index.html") server.Get("/", serve_asset);
   }
 }
