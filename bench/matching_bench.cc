@@ -8,6 +8,8 @@
 //    rules the reference cannot express).
 //  - Score: the result must be internally consistent (terms add up, severity follows urgency).
 //  - CompileRules: the database must find each synthetic rule in a text made to match it.
+//  - ScanSyntheticRules: Hyperscan must agree with std::regex on 200 corpus texts for 100, 1,000
+//    and 10,000 generated rules (the same reference as ScanShippedRules).
 //  - TriageStream: the parallel pipeline must deliver what a serial Scanner + Scorer computes, in
 //    input order.
 //
@@ -16,6 +18,7 @@
 #include <oneapi/tbb/global_control.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -531,6 +534,115 @@ void BM_CompileRules(benchmark::State& state) {
   state.counters["db_bytes"] = static_cast<double>(database_bytes);
 }
 BENCHMARK(BM_CompileRules)->Arg(100)->Arg(1000)->Unit(benchmark::kMillisecond);
+
+// `count` complaint rules as an operator with a large rule file writes them, from a fixed
+// vocabulary of complaint words (all of which occur in the corpus): even rules are a literal
+// phrase `\bw1 w2\b`, odd rules a small alternation `\b(w1|w2) (w3|w4)\b`. Deterministic: the
+// draws are std::mt19937_64 with a plain modulo. Some phrases repeat at 10,000 rules (the
+// vocabulary has 24 x 24 pairs); the rules stay distinct by id, as duplicates in real files would.
+matchers::RuleSet ScanRules(size_t count) {
+  static constexpr std::string_view kFirst[] = {
+      "charged", "billed",  "app",     "wifi",    "internet", "parcel", "package", "flight",
+      "train",   "phone",   "battery", "refund",  "service",  "order",  "luggage", "engineer",
+      "account", "card",    "box",     "tracking", "router",  "update", "hold",    "customer"};
+  static constexpr std::string_view kSecond[] = {
+      "twice",    "down",  "crashing", "never",   "still",  "was",     "delayed", "arrived",
+      "late",     "lost",  "damaged",  "waiting", "stopped", "drains", "keeps",   "is",
+      "says",     "for",   "service",  "again",   "out",    "caught",  "me",      "the"};
+  std::mt19937_64 engine(2026);
+  auto first = [&] { return std::string(kFirst[engine() % std::size(kFirst)]); };
+  auto second = [&] { return std::string(kSecond[engine() % std::size(kSecond)]); };
+  matchers::RuleSet rules;
+  const std::vector<matchers::Category>& categories = rules.taxonomy.categories;
+  for (size_t i = 0; i < count; ++i) {
+    matchers::Pattern pattern;
+    if (i % 2 == 0) {
+      pattern.expression = "\\b" + first() + " " + second() + "\\b";
+    } else {
+      const std::string a = first(), b = first(), c = second(), d = second();
+      pattern.expression = "\\b(" + a + "|" + b + ") (" + c + "|" + d + ")\\b";
+    }
+    matchers::Rule rule;
+    rule.kind = matchers::RuleKind::kComplaint;
+    rule.id = "synthetic.scan" + std::to_string(i);
+    rule.category = categories[i % categories.size()].id;
+    rule.patterns.push_back(std::move(pattern));
+    rules.rules.push_back(std::move(rule));
+  }
+  return rules;
+}
+
+// Corpus texts compared with std::regex before timing BM_ScanSyntheticRules.
+constexpr size_t kSyntheticReferenceSample = 200;
+
+struct SyntheticScan {
+  ShippedRules checked;  // the same checked-database record the shipped rules use
+  double compile_ms = 0;
+};
+
+// Builds and checks the database for `count` rules once per process: Google Benchmark calls a
+// benchmark function more than once (to size the iterations), and 10,000 rules take seconds to
+// compile and far longer to check with std::regex.
+const SyntheticScan& SharedSyntheticScan(size_t count) {
+  static std::map<size_t, SyntheticScan> built;
+  if (auto found = built.find(count); found != built.end()) return found->second;
+  SyntheticScan& synthetic = built[count];
+  std::vector<matchers::Diagnostic> diagnostics;
+  const auto started = std::chrono::steady_clock::now();
+  auto database = matchers::Database::Build(ScanRules(count), matchers::BuildOptions{}, diagnostics);
+  synthetic.compile_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  if (!database) {
+    synthetic.checked.error = "Database::Build: " + database.error().ToString() + " " + Join(diagnostics);
+    return synthetic;
+  }
+  synthetic.checked.database = std::move(*database);
+  const Corpus& corpus = SharedCorpus();
+  std::vector<std::string> sample;
+  for (size_t i = 0; i < std::min(kSyntheticReferenceSample, corpus.posts.size()); ++i) {
+    sample.push_back(corpus.posts[i].text);
+  }
+  synthetic.checked.error = CheckAgainstReference(synthetic.checked, sample);
+  return synthetic;
+}
+
+void BM_ScanSyntheticRules(benchmark::State& state) {
+  const Corpus& corpus = SharedCorpus();
+  const SyntheticScan& shared = SharedSyntheticScan(static_cast<size_t>(state.range(0)));
+  const ShippedRules& synthetic = shared.checked;
+  const double compile_ms = shared.compile_ms;
+  if (!synthetic.error.empty()) {
+    state.SkipWithError(synthetic.error.c_str());
+    return;
+  }
+  core::Result<matchers::Scanner> scanner = matchers::Scanner::Create(synthetic.database);
+  if (!scanner) {
+    state.SkipWithError(scanner.error().ToString().c_str());
+    return;
+  }
+  std::vector<uint32_t> matched;
+  size_t matches = 0;
+  for (auto _ : state) {
+    matches = 0;
+    for (const core::Post& post : corpus.posts) {
+      if (core::Status status = scanner->Scan(post.text, matched); !status.ok()) {
+        state.SkipWithError(status.ToString().c_str());
+        break;
+      }
+      matches += matched.size();
+      benchmark::DoNotOptimize(matched.data());
+    }
+  }
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations() * corpus.posts.size()));
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * corpus.text_bytes));
+  state.counters["compile_ms"] = compile_ms;
+  state.counters["db_bytes"] = static_cast<double>(synthetic.database->size_bytes());
+  state.counters["matches_per_post"] =
+      static_cast<double>(matches) / static_cast<double>(corpus.posts.size());
+  state.counters["ref_texts"] = static_cast<double>(synthetic.reference_texts);
+  state.counters["ref_matches"] = static_cast<double>(synthetic.reference_matches);
+}
+BENCHMARK(BM_ScanSyntheticRules)->Arg(100)->Arg(1000)->Arg(10000)->Unit(benchmark::kMillisecond);
 
 struct FileCloser {
   void operator()(std::FILE* file) const { std::fclose(file); }
