@@ -26,27 +26,7 @@ using Numbers = std::vector<uint64_t>;
 constexpr int64_t kNow = 1752746400000;  // 2025-07-17T10:00:00Z
 constexpr int64_t kLeaseMs = 60000;
 
-CaseRecord NewCase(uint64_t number, double urgency) {
-  CaseRecord record;
-  record.number = number;
-  record.urgency = urgency;
-  record.severity = core::Severity::kMedium;
-  record.brand = "acme";
-  record.source = "jsonl";
-  record.author = "@ann";
-  record.author_key = "ann";
-  record.categories = {"outage"};
-  record.opened_ms = kNow;
-  record.updated_ms = kNow;
-  record.last_post_ms = kNow;
-  CasePost post;
-  post.id = "post-" + std::to_string(number);
-  post.source = "jsonl";
-  post.text = "router down";
-  post.urgency = urgency;
-  record.AddPost(post);
-  return record;
-}
+CaseRecord NewCase(uint64_t number, double urgency) { return SampleCase(number, urgency); }
 
 // Allocates a number for each urgency in one transaction and queues the cases. Returns the numbers.
 Numbers AddCases(Store& store, const std::vector<double>& urgencies) {

@@ -51,25 +51,11 @@ constexpr core::Severity kStreamOrder[] = {core::Severity::kCritical, core::Seve
                                            core::Severity::kLow};
 
 CaseRecord NewCase(uint64_t number, core::Severity severity, double urgency) {
-  CaseRecord record;
-  record.number = number;
-  record.urgency = urgency;
-  record.severity = severity;
-  record.brand = "acme";
-  record.source = "jsonl";
+  CaseRecord record = SampleCase(number, urgency, severity);
   record.author = "@ann" + std::to_string(number);
   record.author_key = "ann" + std::to_string(number);
-  record.categories = {"outage"};
-  record.opened_ms = kNow;
-  record.updated_ms = kNow;
-  record.last_post_ms = kNow;
-  CasePost post;
-  post.id = "post-" + std::to_string(number);
-  post.source = "jsonl";
-  post.text = "router down \"again\"\nsince 9am";  // quotes and a newline go through the JSON
-  post.urgency = urgency;
-  post.severity = severity;
-  record.AddPost(post);
+  record.posts[0].text = "router down \"again\"\nsince 9am";  // quotes and a newline go through the JSON
+  record.posts[0].severity = severity;
   return record;
 }
 

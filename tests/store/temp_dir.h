@@ -18,6 +18,7 @@
 #include <gtest/gtest.h>
 
 #include "core/status.h"
+#include "store/case_record.h"
 #include "store/outbox.h"
 #include "store/store.h"
 
@@ -67,6 +68,31 @@ inline std::unique_ptr<Store> OpenStore(const std::filesystem::path& dir, const 
   EXPECT_TRUE(store.has_value()) << store.error().ToString();
   if (!store) return nullptr;
   return std::move(store).value();
+}
+
+// A queued case by "@ann" about brand "acme" with one post, opened at 2025-07-17T10:00:00Z: the
+// record the queue, outbox and publisher tests start from (each adjusts what it is about).
+inline CaseRecord SampleCase(uint64_t number, double urgency, core::Severity severity = core::Severity::kMedium) {
+  constexpr int64_t kOpened = 1752746400000;
+  CaseRecord record;
+  record.number = number;
+  record.urgency = urgency;
+  record.severity = severity;
+  record.brand = "acme";
+  record.source = "jsonl";
+  record.author = "@ann";
+  record.author_key = "ann";
+  record.categories = {"outage"};
+  record.opened_ms = kOpened;
+  record.updated_ms = kOpened;
+  record.last_post_ms = kOpened;
+  CasePost post;
+  post.id = "post-" + std::to_string(number);
+  post.source = "jsonl";
+  post.text = "router down";
+  post.urgency = urgency;
+  record.AddPost(post);
+  return record;
 }
 
 // How many entries wait in the store's outbox (store/outbox.h); a failed read fails the test.
