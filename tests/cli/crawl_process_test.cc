@@ -516,10 +516,13 @@ TEST_F(CrawlScaleTest, TwoHundredSourcesOnTwentyHostsHoldEachHostsLimitWhileTheT
       }
     }
   }
-  // The hosts run in parallel: the total rate is far above one host's 2/s.
+  // The hosts run in parallel: the total rate is far above one host's 2/s. Half the 20 hosts' sum
+  // (10× one host): the replay's Mastodon budget headers (300 per 5 min) also pace each host to
+  // about 1 request/s once its burst is spent, so runs measure 24–44/s depending on where the
+  // polls fall (23.6/s and 24.0/s seen, under the 0.6 this bound once had); one host cannot pass.
   const double seconds = static_cast<double>(last_ms - first_ms) / 1000.0;
   const double total_rate = static_cast<double>(log.size()) / std::max(seconds, 0.001);
-  EXPECT_GE(total_rate, 0.6 * kHosts * 2.0) << log.size() << " requests in " << seconds << " s";
+  EXPECT_GE(total_rate, 0.5 * kHosts * 2.0) << log.size() << " requests in " << seconds << " s";
   std::printf("200 sources / 20 hosts: %zu requests in %.2f s = %.1f/s overall; per host:", log.size(), seconds,
               total_rate);
   for (const auto& [host, times] : per_host) std::printf(" %zu", times.size());
