@@ -24,13 +24,15 @@ std::string NormalizeHandle(std::string_view handle) {
 
 bool HasIntensity(std::string_view text) {
   if (text.find("!!!") != std::string_view::npos) return true;
+  // ASCII letters only, as std::isalpha/isupper in the C locale, but without a libc call per byte:
+  // this loop runs over every post and the compiler vectorises it (it was a third of triage's
+  // cycles with a small rule set).
   size_t letters = 0;
   size_t capitals = 0;
-  for (unsigned char c : text) {
-    if (std::isalpha(c)) {
-      ++letters;
-      if (std::isupper(c)) ++capitals;
-    }
+  for (const unsigned char c : text) {
+    const bool letter = static_cast<unsigned char>((c | 0x20) - 'a') < 26;
+    letters += letter;
+    capitals += letter & ((c & 0x20) == 0);
   }
   return letters >= 12 && capitals * 10 >= letters * 7;
 }

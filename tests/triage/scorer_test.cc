@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cctype>
+#include <string>
+
 #include "matchers/scanner.h"
 #include "tests/triage/test_rules.h"
 
@@ -133,6 +136,24 @@ TEST(HasIntensity, CapitalsAndExclamations) {
   EXPECT_TRUE(HasIntensity("fix it now!!!"));
   EXPECT_FALSE(HasIntensity("why is my internet down again"));
   EXPECT_FALSE(HasIntensity("OK NASA"));  // too few letters to call it shouting
+}
+
+// The hand-written letter test agrees with <cctype> in the C locale for every byte: only ASCII
+// letters count, so UTF-8 bytes (accented capitals, emoji) never make a post shout.
+TEST(HasIntensity, CountsExactlyTheCLocaleLettersAndCapitals) {
+  for (int byte = 1; byte < 256; ++byte) {
+    if (byte == '!') continue;
+    const unsigned char c = static_cast<unsigned char>(byte);
+    // 14 of this byte after 6 lowercase letters: shouting iff the byte is a capital letter
+    // (14 of 20 letters); a non-letter leaves 6 letters, too few.
+    const std::string text = "abcdef" + std::string(14, static_cast<char>(c));
+    EXPECT_EQ(HasIntensity(text), std::isupper(c) != 0) << "byte " << byte;
+    // Six capitals after 14 of the byte: a lowercase letter dilutes them to 30%, a non-letter
+    // leaves too few letters.
+    const std::string diluted = std::string(14, static_cast<char>(c)) + "ABCDEF";
+    EXPECT_EQ(HasIntensity(diluted), std::isupper(c) != 0) << "byte " << byte;
+  }
+  EXPECT_FALSE(HasIntensity("ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ"));
 }
 
 }  // namespace
