@@ -141,6 +141,12 @@ PostParser::PostParser(PostParser&&) noexcept = default;
 PostParser& PostParser::operator=(PostParser&&) noexcept = default;
 
 Result<Post> PostParser::Parse(std::string_view line, bool* repaired_utf8) {
+  Post post;
+  EARSHOT_RETURN_IF_ERROR(ParseInto(line, post, repaired_utf8));
+  return post;
+}
+
+Status PostParser::ParseInto(std::string_view line, Post& post, bool* repaired_utf8) {
   if (!impl_) impl_ = std::make_unique<Impl>();  // a moved-from parser stays usable
   if (repaired_utf8 != nullptr) *repaired_utf8 = false;
 
@@ -161,7 +167,11 @@ Result<Post> PostParser::Parse(std::string_view line, bool* repaired_utf8) {
                                    std::string(TypeName(root.type())));
   }
 
-  Post post;
+  // Cleared, not replaced: the strings keep their capacity, so a reused Post costs no allocation.
+  for (const FieldSpec& field : kFields) {
+    if (field.member != nullptr) (post.*field.member).clear();
+  }
+  post.followers.reset();
   uint32_t seen = 0;  // bit i: kFields[i] was read. The first occurrence of a duplicate key wins.
   for (const simdjson::dom::key_value_pair field : object) {
     for (size_t i = 0; i < kFieldCount; ++i) {
@@ -186,7 +196,7 @@ Result<Post> PostParser::Parse(std::string_view line, bool* repaired_utf8) {
       return FieldError(field, "must not be empty");
     }
   }
-  return post;
+  return Status::Ok();
 }
 
 void AppendPostJson(std::string& out, const Post& post) {

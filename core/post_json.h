@@ -47,6 +47,10 @@ class PostParser {
   // integer", "nesting deeper than 64". (Internal only if simdjson cannot allocate.)
   // `repaired_utf8` (optional) is set to whether invalid UTF-8 was replaced, on every call.
   Result<Post> Parse(std::string_view line, bool* repaired_utf8 = nullptr);
+  // The same into an existing Post, every field overwritten (absent ones cleared), reusing its
+  // strings' capacity: the hot path parses millions of lines into the same few Posts without
+  // allocating. On error `post` holds an unspecified mix of fields; discard it.
+  Status ParseInto(std::string_view line, Post& post, bool* repaired_utf8 = nullptr);
 
  private:
   struct Impl;

@@ -62,14 +62,12 @@ inline core::Status TriageLine(TriageWorker& worker, const Scorer& scorer, std::
                                core::Post& post, std::vector<uint32_t>& matched, TriageResult& result,
                                LineTriage& outcome) {
   outcome.repaired = false;
-  core::Result<core::Post> parsed = worker.parser.Parse(line, &outcome.repaired);
-  if (!parsed) {
+  if (core::Status parsed = worker.parser.ParseInto(line, post, &outcome.repaired); !parsed.ok()) {
     outcome.is_post = false;
-    outcome.reason = parsed.error().message();
+    outcome.reason = parsed.message();
     return core::Status::Ok();
   }
   outcome.is_post = true;
-  post = std::move(*parsed);
   EARSHOT_RETURN_IF_ERROR(worker.scanner->Scan(post.text, matched));
   result = scorer.Score(post, matched, AuthorHistory{});
   return core::Status::Ok();
