@@ -14,6 +14,11 @@ std::vector<double> Histogram::LatencyBuckets() {
           0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30};
 }
 
+std::vector<double> Histogram::AgeBuckets() {
+  return {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,  0.25, 0.5,   1,    2.5,
+          5,     10,     30,    60,   300,   900,  3600, 21600, 86400};
+}
+
 void Histogram::Observe(double value, uint64_t count) {
   if (count == 0) return;
   const auto bucket = std::lower_bound(upper_bounds_.begin(), upper_bounds_.end(), value) - upper_bounds_.begin();

@@ -29,6 +29,9 @@ class Histogram {
   explicit Histogram(std::vector<double> upper_bounds);
   // Seconds from 100 µs to 30 s in roughly ×2.5 steps: stage and post-to-case latencies.
   static std::vector<double> LatencyBuckets();
+  // Seconds from 1 ms to a day: how old a post is when it is committed. A live stream lands in
+  // milliseconds, a polled API in seconds to minutes, a replay or a stalled source in hours.
+  static std::vector<double> AgeBuckets();
 
   // Records `count` observations of `value` (a batch's posts all waited the same time).
   void Observe(double value, uint64_t count = 1);

@@ -63,6 +63,11 @@ class Source {
   // operator console can line a source up with the fetcher's per-host politeness state; "" for
   // sources that read local files.
   virtual std::string HostKey() const { return {}; }
+
+  // A descriptor that turns readable when Next has something new (a pipe or stdin), or -1 when
+  // the source cannot tell (files, network sources). A tailing run polls it while it waits, so a
+  // stream's line is read when it arrives rather than at the next `every`.
+  virtual int WaitableFd() const { return -1; }
 };
 
 // Options every factory takes.

@@ -4,7 +4,10 @@
 #include <oneapi/tbb/parallel_pipeline.h>
 #include <oneapi/tbb/task_arena.h>
 
+#include <poll.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <new>
 #include <optional>
@@ -65,6 +68,7 @@ struct Item {
   std::string reason;  // why it was skipped
   bool repaired = false;
   core::Post post;
+  int64_t created_ms = -1;  // post.created_at in Unix ms; -1 when absent or malformed
   TriageResult result;
   std::vector<uint32_t> matched;
   // Set by the commit stage: whether the post was new, and where it went.
@@ -178,6 +182,40 @@ Pipeline::Pipeline(store::Store& store, std::shared_ptr<const matchers::Database
 }
 
 Pipeline::~Pipeline() = default;
+
+bool Pipeline::WaitForInput(std::chrono::milliseconds timeout, const std::atomic<bool>& stop) {
+  std::vector<pollfd> fds;
+  std::vector<SourceSlot*> owners;
+  for (const auto& slot : impl_->slots) {
+    if (slot->ended) continue;
+    const int fd = slot->source->WaitableFd();
+    if (fd < 0) continue;
+    fds.push_back(pollfd{.fd = fd, .events = POLLIN, .revents = 0});
+    owners.push_back(slot.get());
+  }
+  if (fds.empty()) return false;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || stop.load()) return true;
+    const int ready = ::poll(fds.data(), fds.size(), static_cast<int>(std::min<int64_t>(left.count(), 50)));
+    if (ready < 0 && errno != EINTR) return true;  // cannot wait on them: the timeout is lost, not a line
+    if (ready <= 0) continue;
+    // POLLIN or POLLHUP: Next now returns a line or the end of the stream. A descriptor in error
+    // stays readable-looking forever, so it is dropped from the wait and its source keeps `every`
+    // (its next read reports the error once per interval, not in a busy loop).
+    bool due = false;
+    for (size_t i = 0; i < fds.size(); ++i) {
+      if ((fds[i].revents & (POLLIN | POLLHUP)) != 0) {
+        owners[i]->next_poll_ms = 0;
+        due = true;
+      } else if (fds[i].revents != 0) {
+        fds[i].fd = -1;  // poll ignores negative descriptors
+      }
+    }
+    if (due) return true;
+  }
+}
 
 int64_t Pipeline::MillisUntilNextPoll() const {
   const int64_t now = core::NowMillis();
@@ -400,13 +438,9 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         Item& item = batch->items[i];
         if (item.skipped) continue;
         if (impl.options.crawl_only) {
-          core::Result<core::Post> parsed = worker.parser.Parse(item.line, &item.repaired);
-          item.skipped = !parsed;
-          if (parsed) {
-            item.post = std::move(*parsed);
-          } else {
-            item.reason = parsed.error().message();
-          }
+          core::Status parsed = worker.parser.ParseInto(item.line, item.post, &item.repaired);
+          item.skipped = !parsed.ok();
+          if (!parsed.ok()) item.reason = parsed.message();
           continue;
         }
         internal::LineTriage outcome;
@@ -419,6 +453,11 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         item.skipped = !outcome.is_post;
         item.reason = std::move(outcome.reason);
         item.repaired = outcome.repaired;
+      }
+      // Parsed here, in parallel, so the serial commit stage only subtracts.
+      for (size_t i = 0; i < batch->count; ++i) {
+        Item& item = batch->items[i];
+        item.created_ms = item.skipped ? -1 : core::ParseRfc3339Millis(item.post.created_at).value_or(-1);
       }
     } catch (const std::bad_alloc&) {
       batch->failure = core::Status::Internal("out of memory while triaging a batch");
@@ -521,6 +560,7 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
       return core::Status::Ok();
     });
     const int64_t committed_us = SteadyMicros();
+    const int64_t committed_ms = core::NowMillis();
     stats_.store_body_us += static_cast<uint64_t>(body_us);
     stats_.store_commit_us += static_cast<uint64_t>(committed_us - write_start_us);
     if (!status.ok()) {
@@ -547,6 +587,9 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         impl.reporter.OnBadLine(source_id, item.line_number, "invalid UTF-8 replaced with U+FFFD", false);
       }
       if (!item.fresh) continue;
+      if (item.created_ms >= 0) {
+        stats_.post_age_seconds.Observe(static_cast<double>(std::max<int64_t>(committed_ms - item.created_ms, 0)) / 1e3);
+      }
       if (count_hits) {
         for (uint32_t rule : item.matched) ++batch_hits[rule];
       }

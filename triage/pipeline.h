@@ -25,6 +25,7 @@
 #define EARSHOT_TRIAGE_PIPELINE_H_
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -80,6 +81,11 @@ struct PipelineStats {
   core::Histogram triage_seconds{core::Histogram::LatencyBuckets()};
   core::Histogram commit_seconds{core::Histogram::LatencyBuckets()};
   core::Histogram post_latency_seconds{core::Histogram::LatencyBuckets()};
+  // Per new post whose created_at parses: wall-clock seconds from created_at to its commit (0 if
+  // created_at is in the future). For a live source this is the platform's delay plus polling plus
+  // earshot; for a stream whose writer stamps created_at as it writes (bench/latency.sh) it is the
+  // whole time from entering earshot's input to being committed.
+  core::Histogram post_age_seconds{core::Histogram::AgeBuckets()};
 };
 
 // One source as the operator console and /metrics show it.
@@ -139,6 +145,13 @@ class Pipeline {
 
   // Milliseconds until the next source is due; 0 if one is due now, -1 if all have ended.
   int64_t MillisUntilNextPoll() const;
+
+  // Between passes: waits up to `timeout` for a stream source (Source::WaitableFd: stdin, a pipe)
+  // to have input, and makes such a source due at once, so a live stream's posts are triaged
+  // within milliseconds instead of at its next `every`. Waits in slices of at most 50 ms to notice
+  // `stop`. Returns false at once, without waiting, when no source has such a descriptor (the
+  // caller then sleeps as before).
+  bool WaitForInput(std::chrono::milliseconds timeout, const std::atomic<bool>& stop);
 
   const PipelineStats& stats() const { return stats_; }
   // "replay: offset 12.3 MB of 45.6 MB" per source, for progress lines.

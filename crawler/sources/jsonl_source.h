@@ -84,6 +84,8 @@ class JsonlSource final : public Source {
   std::string Cursor() const override;
   // Regular file: "offset 12.3 MB of 45.6 MB". Stream: "stdin, 1234 lines".
   std::string Describe() const override;
+  // A stream's descriptor until it ends; -1 for a regular file (always readable, so no signal).
+  int WaitableFd() const override { return regular_file_ || ended_ ? -1 : fd_.get(); }
 
  private:
   enum class FillResult {

@@ -156,6 +156,9 @@ void WriteHistograms(core::MetricsText& text, const triage::PipelineStats& stats
   text.Family("earshot_post_commit_latency_seconds", "histogram",
               "Seconds from a post's batch being read to its commit (the post is then in the queue).");
   text.HistogramSamples("earshot_post_commit_latency_seconds", {}, stats.post_latency_seconds.snapshot());
+  text.Family("earshot_post_age_at_commit_seconds", "histogram",
+              "Seconds from a new post's created_at to its commit (posts without a valid created_at are not counted).");
+  text.HistogramSamples("earshot_post_age_at_commit_seconds", {}, stats.post_age_seconds.snapshot());
 }
 
 }  // namespace

@@ -412,6 +412,14 @@ class JsonlPipe : public ::testing::Test {
   std::unique_ptr<Source> source_;
 };
 
+// The run loop waits on a stream's descriptor between passes; the source offers it until the end.
+TEST_F(JsonlPipe, OffersItsDescriptorToWaitOnUntilItEnds) {
+  EXPECT_GE(source_->WaitableFd(), 0);
+  writer_.Reset();
+  EXPECT_EQ(NextOf(*source_).outcome, Outcome::kEnd);
+  EXPECT_EQ(source_->WaitableFd(), -1);
+}
+
 TEST_F(JsonlPipe, ReturnsEachLineAsSoonAsItArrivesAndNeverBlocks) {
   // Each Next below would hang the test if it blocked in read().
   EXPECT_EQ(NextOf(*source_).outcome, Outcome::kIdle);

@@ -2,9 +2,15 @@
 // case building into a real LMDB store in a temp directory.
 #include "triage/pipeline.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -14,7 +20,9 @@
 
 #include "core/config.h"
 #include "core/time.h"
+#include "crawler/internal/fd_handles.h"
 #include "crawler/source.h"
+#include "crawler/sources/jsonl_source.h"
 #include "store/queue.h"
 #include "store/store.h"
 #include "tests/store/temp_dir.h"
@@ -82,6 +90,7 @@ std::string PostLine(const std::string& id, const std::string& author, const std
 
 struct PipelineStatsSnapshot {
   uint64_t posts, duplicates, skipped, complaints, reposts, opened, updated;
+  core::Histogram::Snapshot post_age;
 };
 
 class PipelineTest : public ::testing::Test {
@@ -137,8 +146,9 @@ class PipelineTest : public ::testing::Test {
     core::Status status = pipeline.RunPass(stop, /*ignore_schedule=*/true);
     EXPECT_TRUE(status.ok()) << status.ToString();
     const PipelineStats& stats = pipeline.stats();
-    return PipelineStatsSnapshot{stats.posts, stats.duplicates, stats.skipped, stats.complaints,
-                                 stats.reposts, stats.cases_opened, stats.cases_updated};
+    return PipelineStatsSnapshot{stats.posts,         stats.duplicates,    stats.skipped,
+                                 stats.complaints,    stats.reposts,       stats.cases_opened,
+                                 stats.cases_updated, stats.post_age_seconds.snapshot()};
   }
 
   std::vector<store::CaseRecord> Cases(store::StateFilter filter = store::StateFilter::kAll) {
@@ -365,6 +375,93 @@ TEST_F(PipelineTest, BadLinesAreReportedWithTheirLineAndSkipped) {
   reporter_.bad_lines.clear();
   RunOnce();
   EXPECT_TRUE(reporter_.bad_lines.empty());
+}
+
+// A tailing run waits on a stream's descriptor between passes: a line that arrives is due at once,
+// not after the source's `every` (here a minute). Files and network sources have no descriptor.
+TEST_F(PipelineTest, AStreamIsDueAsSoonAsALineArrives) {
+  int fds[2];
+  ASSERT_EQ(::pipe2(fds, O_CLOEXEC), 0) << std::strerror(errno);
+  crawler::internal::UniqueFd writer(fds[1]);
+  core::SourceConfig config;
+  config.id = "live";
+  config.kind = "jsonl";
+  config.params["path"] = "-";
+  config.every = std::chrono::minutes(1);
+  std::vector<std::unique_ptr<crawler::Source>> sources;
+  sources.push_back(crawler::JsonlSource::OpenStream(config, crawler::internal::UniqueFd(fds[0]), "pipe", {}));
+  PipelineOptions options;
+  Pipeline pipeline(*store_, database_, std::move(sources), options, reporter_);
+  std::atomic<bool> stop{false};
+
+  ASSERT_TRUE(pipeline.RunPass(stop, /*ignore_schedule=*/false).ok());  // nothing yet: idle for a minute
+  EXPECT_GT(pipeline.MillisUntilNextPoll(), 50'000);
+  // Nothing arrives: the wait times out and the source is still not due.
+  EXPECT_TRUE(pipeline.WaitForInput(std::chrono::milliseconds(20), stop));
+  EXPECT_GT(pipeline.MillisUntilNextPoll(), 50'000);
+
+  const std::string line = PostLine("1", "@ana", "acme charged me twice") + "\n";
+  ASSERT_EQ(::write(writer.get(), line.data(), line.size()), static_cast<ssize_t>(line.size()));
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_TRUE(pipeline.WaitForInput(std::chrono::minutes(1), stop));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(30)) << "waited out the timeout";
+  EXPECT_EQ(pipeline.MillisUntilNextPoll(), 0);
+  ASSERT_TRUE(pipeline.RunPass(stop, /*ignore_schedule=*/false).ok());
+  EXPECT_EQ(pipeline.stats().posts.load(), 1u);
+
+  // The writer closes: the hang-up makes the source due, the pass sees the end, and with no stream
+  // left there is nothing to wait on.
+  writer.Reset();
+  EXPECT_TRUE(pipeline.WaitForInput(std::chrono::minutes(1), stop));
+  ASSERT_TRUE(pipeline.RunPass(stop, /*ignore_schedule=*/false).ok());
+  EXPECT_EQ(pipeline.MillisUntilNextPoll(), -1);
+  EXPECT_FALSE(pipeline.WaitForInput(std::chrono::minutes(1), stop));
+}
+
+TEST_F(PipelineTest, AFileSourceHasNothingToWaitOn) {
+  Append({PostLine("1", "@ana", "acme charged me twice")});
+  core::SourceConfig config;
+  config.id = "replay";
+  config.kind = "jsonl";
+  config.params["path"] = input_.string();
+  std::vector<std::string> warnings;
+  core::Result<std::unique_ptr<crawler::Source>> source = crawler::MakeSource(config, "", {}, warnings);
+  ASSERT_TRUE(source) << source.error().ToString();
+  std::vector<std::unique_ptr<crawler::Source>> sources;
+  sources.push_back(std::move(*source));
+  Pipeline pipeline(*store_, database_, std::move(sources), PipelineOptions{}, reporter_);
+  std::atomic<bool> stop{false};
+  const auto before = std::chrono::steady_clock::now();
+  EXPECT_FALSE(pipeline.WaitForInput(std::chrono::minutes(1), stop));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(30));
+}
+
+// The age histogram counts each new post once, from its own created_at to the commit: not the
+// re-polled duplicate, not a post without a valid date; a date in the future counts as 0 s.
+TEST_F(PipelineTest, PostAgeAtCommitIsMeasuredFromEachNewPostsCreatedAt) {
+  const int64_t now_ms = core::NowMillis();
+  const std::string two_seconds_ago = core::FormatRfc3339Millis(now_ms - 2000);
+  const std::string an_hour_ago = core::FormatRfc3339Millis(now_ms - 3600 * 1000 + 30 * 1000);
+  Append({PostLine("1", "@ana", "acme charged me twice", two_seconds_ago),
+          PostLine("2", "@bo", "lovely day", an_hour_ago),
+          PostLine("1", "@ana", "acme charged me twice", two_seconds_ago),  // re-poll: not counted
+          PostLine("3", "@cy", "zeta sucks", "yesterday"),                  // no valid date: not counted
+          PostLine("4", "@di", "acme sucks", core::FormatRfc3339Millis(now_ms + 60 * 1000)),
+          "{not json"});
+  const core::Histogram::Snapshot age = RunOnce(/*batch_size=*/2).post_age;
+  ASSERT_EQ(age.count, 3u);
+  // Bucket bounds: ... 1, 2.5, ... 900, 3600 s. Post 4 is in the first bucket, post 1 between 1 s
+  // and 2.5 s (2 s plus this test's own run), post 2 between 900 s and 3600 s.
+  auto bucket_of = [&](double bound) {
+    const size_t i = static_cast<size_t>(
+        std::find(age.upper_bounds.begin(), age.upper_bounds.end(), bound) - age.upper_bounds.begin());
+    return age.cumulative.at(i) - (i == 0 ? 0 : age.cumulative.at(i - 1));
+  };
+  EXPECT_EQ(bucket_of(age.upper_bounds.front()), 1u);
+  EXPECT_EQ(bucket_of(2.5), 1u);
+  EXPECT_EQ(bucket_of(3600), 1u);
+  EXPECT_GT(age.sum, 3600.0 - 30 - 1);
+  EXPECT_LT(age.sum, 3600.0 - 30 + 2 + 30);
 }
 
 TEST_F(PipelineTest, TheStoreGrowsItsMapInsteadOfFailing) {
