@@ -1,6 +1,7 @@
 #include "triage/scorer.h"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <string>
 
@@ -86,14 +87,36 @@ bool Scorer::IsBrandAccount(std::string_view author) const {
 TriageResult Scorer::Score(const core::Post& post, std::span<const uint32_t> matched_rules,
                            const AuthorHistory& history) const {
   TriageResult result;
+  ScoreInto(post, matched_rules, history, result);
+  return result;
+}
+
+void Scorer::ScoreInto(const core::Post& post, std::span<const uint32_t> matched_rules, const AuthorHistory& history,
+                       TriageResult& result) const {
+  result.urgency = 0;
+  result.severity = core::Severity::kNone;
+  result.brands.clear();
+  result.categories.clear();
+  result.signals.clear();
+  result.rules.clear();
+  result.terms.clear();
+  result.from_brand_account = false;
   const matchers::Taxonomy& taxonomy = rules_.taxonomy;
 
-  // Distinct categories and signals, each with its taxonomy entry.
+  // Distinct categories and signals, each with its taxonomy entry. Signal kinds are few (six by
+  // default), so their flags live on the stack unless a rule set defines more than 64.
   std::vector<const matchers::Category*> categories;
-  std::vector<bool> signal_present(taxonomy.signals.size(), false);
+  constexpr size_t kInlineSignals = 64;
+  std::array<uint8_t, kInlineSignals> inline_present{};
+  std::vector<uint8_t> heap_present;
+  uint8_t* signal_present = inline_present.data();
+  if (taxonomy.signals.size() > kInlineSignals) {
+    heap_present.assign(taxonomy.signals.size(), 0);
+    signal_present = heap_present.data();
+  }
   auto mark_signal = [&](std::string_view id) {
     for (size_t i = 0; i < taxonomy.signals.size(); ++i) {
-      if (taxonomy.signals[i].id == id) signal_present[i] = true;
+      if (taxonomy.signals[i].id == id) signal_present[i] = 1;
     }
   };
 
@@ -130,11 +153,11 @@ TriageResult Scorer::Score(const core::Post& post, std::span<const uint32_t> mat
   if (IsBrandAccount(post.author)) {
     result.from_brand_account = true;
     result.terms.push_back({"author is a brand's own account: not a complaint", 0});
-    return result;
+    return;
   }
   if (categories.empty()) {
     result.terms.push_back({"no complaint category matched", 0});
-    return result;
+    return;
   }
 
   double urgency = 0;
@@ -175,7 +198,6 @@ TriageResult Scorer::Score(const core::Post& post, std::span<const uint32_t> mat
   }
   result.urgency = std::clamp(urgency, 0.0, ceiling);
   result.severity = SeverityForUrgency(result.urgency);
-  return result;
 }
 
 }  // namespace earshot::triage

@@ -46,6 +46,40 @@ TEST_F(ScorerTest, NoComplaintScoresZeroAndNone) {
   EXPECT_TRUE(result.categories.empty());
 }
 
+// ScoreInto reuses one result post after post: whatever the previous post left (a critical
+// complaint with brands, signals and terms, or a brand account's flag) is gone.
+TEST_F(ScorerTest, ScoreIntoLeavesNothingOfThePreviousPost) {
+  auto post_of = [](std::string text, std::string author) {
+    core::Post post;
+    post.source = "test";
+    post.id = "1";
+    post.text = std::move(text);
+    post.author = std::move(author);
+    return post;
+  };
+  const std::vector<core::Post> posts = {post_of("MY ACME CHARGER CAUGHT FIRE after 3 hours!!!", "@ana"),
+                                         post_of("acme released a new phone today", "@bo"),
+                                         post_of("acme charged me twice", "@AcmeHelp"), post_of("", "@cy"),
+                                         post_of("on hold with acme", "@di")};
+  TriageResult reused;
+  for (int round = 0; round < 2; ++round) {
+    for (const core::Post& post : posts) {
+      std::vector<uint32_t> matched;
+      ASSERT_TRUE(scanner_->Scan(post.text, matched).ok());
+      scorer_->ScoreInto(post, matched, AuthorHistory{}, reused);
+      const TriageResult fresh = scorer_->Score(post, matched, AuthorHistory{});
+      EXPECT_EQ(reused.urgency, fresh.urgency) << post.text;
+      EXPECT_EQ(reused.severity, fresh.severity) << post.text;
+      EXPECT_EQ(reused.brands, fresh.brands) << post.text;
+      EXPECT_EQ(reused.categories, fresh.categories) << post.text;
+      EXPECT_EQ(reused.signals, fresh.signals) << post.text;
+      EXPECT_EQ(reused.rules, fresh.rules) << post.text;
+      EXPECT_EQ(reused.terms.size(), fresh.terms.size()) << post.text;
+      EXPECT_EQ(reused.from_brand_account, fresh.from_brand_account) << post.text;
+    }
+  }
+}
+
 TEST_F(ScorerTest, SeverityOfTheIssueOrdersUrgency) {
   const double fire = Score("my acme charger caught fire").urgency;
   const double billing = Score("acme charged me twice").urgency;

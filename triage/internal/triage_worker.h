@@ -69,7 +69,7 @@ inline core::Status TriageLine(TriageWorker& worker, const Scorer& scorer, std::
   }
   outcome.is_post = true;
   EARSHOT_RETURN_IF_ERROR(worker.scanner->Scan(post.text, matched));
-  result = scorer.Score(post, matched, AuthorHistory{});
+  scorer.ScoreInto(post, matched, AuthorHistory{}, result);
   return core::Status::Ok();
 }
 
