@@ -259,9 +259,16 @@ void LogLatency(const triage::PipelineStats& stats) {
                            ? 0.0
                            : static_cast<double>(age.cumulative[static_cast<size_t>(within_50ms - age.upper_bounds.begin())]) /
                                  static_cast<double>(age.count);
-  spdlog::debug("latency: {} new posts with created_at: age at commit p50 {:.1f} ms, p99 {:.1f} ms, {:.2f}% within "
+  // A quantile beyond the last bucket (replayed posts are days old) can only be told as "over".
+  auto age_ms = [&age](double q) {
+    const double seconds = age.Quantile(q);
+    const bool beyond = !age.upper_bounds.empty() &&
+                        static_cast<double>(age.cumulative[age.upper_bounds.size() - 1]) < q * static_cast<double>(age.count);
+    return beyond ? fmt::format("over {:.0f} s", seconds) : fmt::format("{:.1f} ms", seconds * 1e3);
+  };
+  spdlog::debug("latency: {} new posts with created_at: age at commit p50 {}, p99 {}, {:.2f}% within "
                 "50 ms; batch read to commit p50 {:.1f} ms, p99 {:.1f} ms",
-                age.count, age.Quantile(0.5) * 1e3, age.Quantile(0.99) * 1e3, share * 100,
+                age.count, age_ms(0.5), age_ms(0.99), share * 100,
                 latency.Quantile(0.5) * 1e3, latency.Quantile(0.99) * 1e3);
   auto ms = [](const core::Histogram& histogram, double q) { return histogram.snapshot().Quantile(q) * 1e3; };
   spdlog::debug("latency: per batch ({} batches): read p50 {:.1f} ms, p99 {:.1f} ms; triage p50 {:.1f} ms, p99 {:.1f} "
