@@ -34,6 +34,7 @@ test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j2
 
 bench:
+	@bash scripts/install-deps.sh --bench
 	@$(MAKE) build CMAKE_ARGS="-DEARSHOT_BUILD_BENCH=ON"
 
 fuzz:

@@ -16,9 +16,15 @@ packages=(
 )
 # Fuzzing and the sanitizer build use clang's runtime; optional elsewhere, so only with --dev.
 dev_packages=(clang libclang-rt-14-dev)
+# The benchmarks (`make bench`, bench/README.md): e2e.sh is driven by python3 (with PyYAML, to read
+# the rule files) and /usr/bin/time, and runs ripgrep and a PCRE2 loop as baselines.
+bench_packages=(python3 python3-yaml time ripgrep libpcre2-dev)
 
 want=("${packages[@]}")
-[[ "${1:-}" == "--dev" ]] && want+=("${dev_packages[@]}")
+case "${1:-}" in
+  --dev) want+=("${dev_packages[@]}") ;;
+  --bench) want+=("${bench_packages[@]}") ;;
+esac
 
 missing=()
 for p in "${want[@]}"; do
