@@ -7,9 +7,10 @@ this script puts the texts back for earshot_eval. Each output line is one Post p
   {"source":"twcs","id":"<tweet_id>","text":"...","label":"none|mild|severe"}
 
 Usage:
-  python3 bench/eval/make_labelled.py [CORPUS.csv] [--labels labels.csv] [-o OUT.jsonl]
+  python3 bench/eval/make_labelled.py CORPUS.csv [--labels labels.csv] [-o OUT.jsonl]
 
-CORPUS.csv defaults to ../shared/corpus/posts/twcs_head5000_pandas.csv relative to the repo root.
+CORPUS.csv is a local copy of the TWCS head sample (twcs_head5000_pandas.csv, see LABELS.md); it is
+not in the repository and there is no default, so a fresh clone never reads outside itself.
 Exit status: 0 on success, 2 on bad input (a label id not in the corpus, a malformed file).
 """
 
@@ -22,8 +23,6 @@ import re
 import signal
 import sys
 
-REPO_ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEFAULT_CORPUS = REPO_ROOT.parent / "shared" / "corpus" / "posts" / "twcs_head5000_pandas.csv"
 DEFAULT_LABELS = pathlib.Path(__file__).resolve().parent / "labels.csv"
 LABELS = ("none", "mild", "severe")
 
@@ -89,8 +88,7 @@ def read_labels(path):
 
 def main(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpus", nargs="?", default=str(DEFAULT_CORPUS),
-                        help="TWCS corpus CSV (default: %(default)s)")
+    parser.add_argument("corpus", help="TWCS corpus CSV (twcs_head5000_pandas.csv; not in the repository)")
     parser.add_argument("--labels", default=str(DEFAULT_LABELS), help="labels CSV (default: %(default)s)")
     parser.add_argument("-o", "--output", help="write here instead of stdout")
     args = parser.parse_args(argv)
