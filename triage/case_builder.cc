@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "core/time.h"
 #include "store/dedupe.h"
 #include "store/history.h"
 #include "store/outbox.h"
@@ -36,10 +35,9 @@ store::CasePost ToCasePost(const core::Post& post, const TriageResult& result) {
 
 core::Result<CaseOutcome> CaseBuilder::File(store::Txn& txn, const core::Post& post,
                                             std::span<const uint32_t> matched_rules, const TriageResult& result,
-                                            int64_t now_ms) const {
+                                            int64_t post_ms, int64_t now_ms) const {
   CaseOutcome outcome;
   outcome.result = result;
-  const int64_t post_ms = core::ParseRfc3339Millis(post.created_at).value_or(now_ms);
   const std::string normalized = store::NormalizeForRepost(post.text);
   const std::string& author_key = post.author_id.empty() ? post.author : post.author_id;
   core::Result<std::optional<uint64_t>> earlier = store::FindRepost(txn, normalized, post_ms, window_ms_);

@@ -55,10 +55,11 @@ class CaseBuilder {
       : scorer_(scorer), repetition_weight_(repetition_weight), window_ms_(window_ms), outbox_(outbox) {}
 
   // Files one complaint post (result.severity != none). `matched_rules` are the scanner's rule
-  // indexes, needed to re-score with history. `now_ms` stamps opened/updated times, and is the
-  // post's time when its created_at is missing or unreadable.
+  // indexes, needed to re-score with history. `post_ms` is the post's time (its created_at, which
+  // the caller has already parsed, or `now_ms` when it has none); `now_ms` stamps opened/updated
+  // times.
   core::Result<CaseOutcome> File(store::Txn& txn, const core::Post& post, std::span<const uint32_t> matched_rules,
-                                 const TriageResult& result, int64_t now_ms) const;
+                                 const TriageResult& result, int64_t post_ms, int64_t now_ms) const;
 
  private:
   const Scorer& scorer_;

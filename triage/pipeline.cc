@@ -454,7 +454,8 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         item.reason = std::move(outcome.reason);
         item.repaired = outcome.repaired;
       }
-      // Parsed here, in parallel, so the serial commit stage only subtracts.
+      // Parsed here, in parallel, once: the serial commit stage files cases and measures post age
+      // with it.
       for (size_t i = 0; i < batch->count; ++i) {
         Item& item = batch->items[i];
         item.created_ms = item.skipped ? -1 : core::ParseRfc3339Millis(item.post.created_at).value_or(-1);
@@ -541,7 +542,8 @@ core::Status Pipeline::RunPass(const std::atomic<bool>& stop, bool ignore_schedu
         if (item.result.severity == core::Severity::kNone || item.result.from_brand_account) continue;
         ++counts.complaints;
         core::Result<CaseOutcome> outcome =
-            generation->builder.File(txn, item.post, item.matched, item.result, now_ms);
+            generation->builder.File(txn, item.post, item.matched, item.result,
+                                     item.created_ms >= 0 ? item.created_ms : now_ms, now_ms);
         if (!outcome) {
           return outcome.error().WithContext("source " + source_id + ": line " + std::to_string(item.line_number) +
                                              ": post " + item.post.id);
