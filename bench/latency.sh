@@ -9,8 +9,12 @@
 #   THREADS=N   earshot worker threads (default: nproc)
 #   SEED=S      corpus seed (default 7)
 #   BATCH=N     pipeline.batch (default: earshot's, 2048)
-#   EVERY=D     the stdin source's `every` (default: earshot's, 1s; a stream is read when a line
-#               arrives, `every` is only its fallback)
+#   EVERY=D     the source's `every` (default: earshot's, 1s; a stream is read when a line
+#               arrives, `every` is only its fallback; a tailed file is polled every D)
+#   INPUT=pipe|file  pipe (default): the posts go to earshot's stdin. file: they are appended to a
+#               file that earshot tails, polled every EVERY, and earshot is stopped with SIGINT
+#               two seconds after the last post (what the run loop did for stdin too before it
+#               learned to wait on the descriptor, so `INPUT=file EVERY=10ms` shows that cost)
 #
 # `earshot_corpus_gen --rate RATE` writes posts into `earshot run`'s stdin (a jsonl source on "-"),
 # every millisecond the posts due by then, each stamped with the wall-clock time it was due as its
@@ -46,19 +50,38 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/earshot-latency.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 posts=$((rate * (duration + warmup)))
 
+input=${INPUT:-pipe}
+case $input in
+  pipe) input_path=- ;;
+  file) input_path=$work/stream.jsonl && : >"$input_path" ;;
+  *) echo "latency.sh: INPUT must be pipe or file, not $input" >&2 && exit 2 ;;
+esac
+
 "$earshot" rules check --cache-dir "$work/cache" "$root/rules" "$root/examples/brands.yaml" >&2
 cat >"$work/run.yaml" <<YAML
 data_dir: $work/data
 rules: ['$root/rules/', '$root/examples/brands.yaml']
 pipeline: {threads: $threads${BATCH:+, batch: $BATCH}}
-sources: [{id: load, kind: jsonl, path: '-'${every:+, every: $every}}]
+sources: [{id: load, kind: jsonl, path: '${input_path}'${every:+, every: $every}}]
 YAML
 
-echo "latency.sh: offering $posts posts at $rate/s for ${warmup} + ${duration} s to earshot run (${every:+every $every, }$threads threads)" >&2
+echo "latency.sh: offering $posts posts at $rate/s for ${warmup} + ${duration} s to earshot run through a $input (${every:+every $every, }$threads threads)" >&2
 rss_kb=null
-"$generator" --posts "$posts" --rate "$rate" --warmup "$((rate * warmup))" --seed "$seed" 2>"$work/gen.log" |
+generate() { "$generator" --posts "$posts" --rate "$rate" --warmup "$((rate * warmup))" --seed "$seed" 2>"$work/gen.log"; }
+run_earshot() {
   /usr/bin/time -v -o "$work/time.txt" "$earshot" -v run --config "$work/run.yaml" --cache-dir "$work/cache" \
     2>"$work/run.log" >/dev/null
+}
+if [[ $input == pipe ]]; then
+  generate | run_earshot
+else
+  run_earshot &
+  earshot_pid=$!
+  generate >>"$input_path"
+  sleep 2
+  pkill -INT -f -- "--config $work/run.yaml" || true  # earshot (and /usr/bin/time, which ignores it)
+  wait "$earshot_pid" || true
+fi
 [[ -s $work/time.txt ]] && rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$work/time.txt")
 
 latency_line=$(grep -o 'latency: [0-9]* new posts.*' "$work/run.log" | tail -n 1 || true)
@@ -79,12 +102,12 @@ writer=$(sed -E 's/.*; (writer late .*)$/\1/' <<<"$offered_line")
 summary=$(grep -o 'run: .*' "$work/run.log" | tail -n 1)
 
 awk -v rate="$rate" -v achieved="$achieved" -v posts="$posts" -v counted="$counted" -v p50="$p50" -v p99="$p99" \
-    -v within="$within" -v bp50="$batch_p50" -v bp99="$batch_p99" -v every="${every:-default}" -v threads="$threads" \
+    -v within="$within" -v bp50="$batch_p50" -v bp99="$batch_p99" -v input="$input" -v every="${every:-default}" -v threads="$threads" \
     -v rss_kb="$rss_kb" -v summary="$summary" -v stages="$stages" -v writer="$writer" 'BEGIN {
   printf "{\"offered_posts_per_s\":%d,\"achieved_posts_per_s\":%.0f,\"posts\":%d,\"new_posts_timed\":%d,", rate, achieved, posts, counted
   printf "\"p50_ms\":%.1f,\"p99_ms\":%.1f,\"within_50ms_pct\":%.2f,", p50, p99, within
   printf "\"batch_read_to_commit_p50_ms\":%.1f,\"batch_read_to_commit_p99_ms\":%.1f,", bp50, bp99
-  printf "\"poll_every\":\"%s\",\"threads\":%d,\"peak_rss_mb\":%s,", every, threads, rss_kb == "null" ? "null" : sprintf("%.1f", rss_kb / 1024)
+  printf "\"input\":\"%s\",\"poll_every\":\"%s\",\"threads\":%d,\"peak_rss_mb\":%s,", input, every, threads, rss_kb == "null" ? "null" : sprintf("%.1f", rss_kb / 1024)
   gsub(/"/, "\\\"", summary)
   printf "\"earshot_summary\":\"%s\",\"stages\":\"%s\",\"load_generator\":\"%s\"}\n", summary, stages, writer
 }'
